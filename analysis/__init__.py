@@ -1,0 +1,1 @@
+"""Data loading, exploratory analysis, models and experiments for cnn-report."""

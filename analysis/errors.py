@@ -1,0 +1,26 @@
+"""The errors cnn-report raises on purpose.
+
+Each carries a one-line message that names what went wrong and how to fix it;
+the command line turns them into a clean ``Error: ...`` line in one place
+(``report.cli``), so nothing below it prints tracebacks at users.
+"""
+
+
+class ReportError(Exception):
+    """Base class for every error a user can act on."""
+
+
+class DataError(ReportError):
+    """The dataset is missing, unreadable or not MNIST-shaped."""
+
+
+class CacheError(ReportError):
+    """The results cache cannot be used (for example, its folder is not writable)."""
+
+
+class RenderError(ReportError):
+    """The HTML or PDF could not be produced."""
+
+
+class OutputError(ReportError):
+    """The report cannot be written where the user asked."""

@@ -1,0 +1,203 @@
+"""The experiments of the report: which models are trained, with which settings, and their results.
+
+Nothing here imports TensorFlow: results already in the cache are read back
+without it, and :mod:`analysis.training` is imported only when a model must
+actually be trained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from analysis.cache import ResultCache, make_key
+from analysis.data import Dataset
+from analysis.environment import training_versions
+
+MAIN_KERNEL_SIZE = 3
+DEFAULT_KERNEL_SIZES = (3, 5, 7)
+# With 'valid' padding, two conv + 2x2 pool stages leave a positive feature
+# map on 28x28 inputs only for odd kernels up to 9.
+SUPPORTED_KERNEL_SIZES = (1, 3, 5, 7, 9)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which architecture to build; the name is the key used in report.json."""
+
+    architecture: str  # "baseline" or "cnn"
+    kernel_size: int | None = None
+
+    @property
+    def name(self) -> str:
+        return "baseline" if self.architecture == "baseline" else f"cnn_k{self.kernel_size}"
+
+    def to_dict(self) -> dict:
+        return {"architecture": self.architecture, "kernel_size": self.kernel_size}
+
+
+BASELINE = ModelSpec("baseline")
+
+
+def cnn(kernel_size: int) -> ModelSpec:
+    return ModelSpec("cnn", kernel_size)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The training protocol; the defaults are the course's."""
+
+    epochs: int = 10
+    batch_size: int = 32
+    seed: int = 42
+    limit_train: int | None = None
+    validation_split: float = 0.1
+
+    def to_dict(self) -> dict:
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "limit_train": self.limit_train,
+            "validation_split": self.validation_split,
+            "optimizer": "Adam (default learning rate 0.001)",
+            "loss": "sparse categorical cross-entropy",
+        }
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """One trained and evaluated model."""
+
+    name: str
+    params: int
+    test_accuracy: float
+    test_loss: float
+    epochs: int
+    train_seconds: float
+    history: dict[str, list[float]]
+    layers: list[dict]
+    test_predictions: np.ndarray = field(repr=False)  # (n_test,) predicted digit
+    test_confidence: np.ndarray = field(repr=False)  # (n_test,) probability of the predicted digit
+    cached: bool = False
+
+    def to_dict(self) -> dict:
+        """The JSON form, as stored in the cache (predictions included)."""
+        return {
+            "name": self.name,
+            "params": self.params,
+            "test_accuracy": self.test_accuracy,
+            "test_loss": self.test_loss,
+            "epochs": self.epochs,
+            "train_seconds": self.train_seconds,
+            "history": self.history,
+            "layers": self.layers,
+            "test_predictions": self.test_predictions.astype(int).tolist(),
+            "test_confidence": np.round(self.test_confidence.astype(float), 5).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, cached: bool) -> ModelResult:
+        return cls(
+            name=data["name"],
+            params=int(data["params"]),
+            test_accuracy=float(data["test_accuracy"]),
+            test_loss=float(data["test_loss"]),
+            epochs=int(data["epochs"]),
+            train_seconds=float(data["train_seconds"]),
+            history={key: [float(v) for v in values] for key, values in data["history"].items()},
+            layers=list(data["layers"]),
+            test_predictions=np.asarray(data["test_predictions"], dtype=np.uint8),
+            test_confidence=np.asarray(data["test_confidence"], dtype=np.float32),
+            cached=cached,
+        )
+
+
+_RESULT_FIELDS = tuple(ModelResult.__dataclass_fields__.keys() - {"cached"})
+
+
+@dataclass(frozen=True)
+class ExperimentResults:
+    """All trained models, by name, in the order they were run."""
+
+    models: dict[str, ModelResult]
+    kernel_sizes: tuple[int, ...]
+
+    @property
+    def baseline(self) -> ModelResult:
+        return self.models[BASELINE.name]
+
+    @property
+    def cnn(self) -> ModelResult:
+        return self.models[cnn(MAIN_KERNEL_SIZE).name]
+
+    def kernel_results(self) -> list[tuple[int, ModelResult]]:
+        return [(size, self.models[cnn(size).name]) for size in self.kernel_sizes]
+
+
+def confusion_matrix(true_labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """Counts of (true, predicted) pairs: rows are true digits, columns predictions."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (true_labels.astype(np.int64), predictions.astype(np.int64)), 1)
+    return matrix
+
+
+def plan_experiments(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> list[ModelSpec]:
+    """The models to train: the baseline, the main 3x3 CNN, and the kernel sweep.
+
+    The 3x3 run of the sweep *is* the main CNN, so it appears once.
+    """
+    sizes = sorted(set(kernel_sizes) | {MAIN_KERNEL_SIZE})
+    return [BASELINE] + [cnn(size) for size in sizes]
+
+
+def experiment_key(spec: ModelSpec, settings: TrainingSettings, data_sha256: str) -> str:
+    """Everything that changes a result goes into its cache key."""
+    return make_key(
+        {
+            "model": spec.to_dict(),
+            "settings": settings.to_dict(),
+            "data_sha256": data_sha256,
+            "versions": training_versions(),
+        }
+    )
+
+
+def run_experiments(
+    dataset: Dataset,
+    settings: TrainingSettings,
+    cache: ResultCache,
+    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
+    force: bool = False,
+    echo: Callable[[str], None] = lambda message: None,
+) -> ExperimentResults:
+    """Train (or read back from the cache) every planned model and evaluate it on the test set.
+
+    Each result is stored the moment its training ends, so an interrupted build
+    resumes from the last finished model.
+    """
+    specs = plan_experiments(kernel_sizes)
+    results: dict[str, ModelResult] = {}
+    for position, spec in enumerate(specs, start=1):
+        key = experiment_key(spec, settings, dataset.sha256)
+        stored = None if force else cache.load(key, required_fields=_RESULT_FIELDS)
+        label = f"[{position}/{len(specs)}] {spec.name}"
+        if stored is not None:
+            results[spec.name] = ModelResult.from_dict(stored, cached=True)
+            echo(f"{label}: cached ({results[spec.name].test_accuracy:.2%} test accuracy)")
+            continue
+        # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
+        from analysis.training import train_and_evaluate
+
+        echo(f"{label}: training {settings.epochs} epoch(s) on {_training_size(dataset, settings):,} images")
+        result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
+        cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
+        results[spec.name] = result
+        echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
+    return ExperimentResults(models=results, kernel_sizes=tuple(sorted(set(kernel_sizes))))
+
+
+def _training_size(dataset: Dataset, settings: TrainingSettings) -> int:
+    return dataset.n_train if settings.limit_train is None else min(settings.limit_train, dataset.n_train)

@@ -1,0 +1,1 @@
+"""Figures, rendering and the command line of cnn-report."""

@@ -1,0 +1,124 @@
+"""The build, top to bottom: data -> EDA -> experiments -> figures -> HTML -> PDF.
+
+Everything is computed before anything is written, and every output is
+written atomically, so a failed or interrupted build never leaves a partial
+report and never replaces a good one with a broken one. Trained models are
+the exception by design: each is cached the moment it finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from analysis.cache import ResultCache
+from analysis.data import load_dataset, resolve_data_path
+from analysis.eda import describe_dataset
+from analysis.errors import DataError, OutputError, RenderError
+from analysis.experiments import run_experiments
+from analysis.files import write_atomically
+from report.config import BuildConfig
+
+
+@dataclass(frozen=True)
+class BuildOutputs:
+    """Where the report was written and what it says."""
+
+    pdf: Path
+    html: Path
+    json: Path
+    summary: dict
+
+
+class _StageTimer:
+    """Wall time per stage, for the report's appendix."""
+
+    def __init__(self, echo: Callable[[str], None]):
+        self.seconds: dict[str, float] = {}
+        self._echo = echo
+
+    @contextmanager
+    def stage(self, name: str, description: str) -> Iterator[None]:
+        self._echo(f"==> {description}")
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - started
+
+
+def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: None) -> BuildOutputs:
+    """Build the report described by ``config`` and write its PDF, HTML and JSON."""
+    check_output_path(config.out)
+    cache = ResultCache(config.resolved_cache_dir, on_warning=lambda message: echo(f"warning: {message}"))
+    cache.prepare()
+    timer = _StageTimer(echo)
+
+    with timer.stage("data", "Reading MNIST"):
+        dataset = load_dataset(resolve_data_path(config.data))
+        echo(f"    {dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test")
+        if config.limit_train is not None and config.limit_train > dataset.n_train:
+            raise DataError(
+                f"{dataset.path}: --limit-train {config.limit_train} exceeds the {dataset.n_train:,} training images; "
+                "lower it or drop it"
+            )
+
+    with timer.stage("eda", "Exploring the data"):
+        eda = describe_dataset(dataset)
+
+    with timer.stage("training", "Training models"):
+        experiments = run_experiments(
+            dataset, config.training, cache, kernel_sizes=config.kernel_sizes, force=config.force, echo=echo
+        )
+
+    # Imported late: matplotlib and the renderer cost a second or two, and the
+    # checks above should fail fast.
+    from report.figures import make_figures
+    from report.render import render_html, render_pdf
+    from report.summary import summarize
+
+    with timer.stage("figures", "Drawing figures"):
+        figures = make_figures(dataset, eda, experiments)
+
+    with timer.stage("html", "Rendering HTML"):
+        # The summary is rendered with the stage times known so far; report.json gets all of them.
+        summary = summarize(dataset, eda, experiments, config.training, config.as_command_line(), timer.seconds)
+        html = render_html(summary, figures)
+
+    try:
+        with timer.stage("pdf", "Rendering PDF"):
+            pdf = render_pdf(html)
+    except RenderError:
+        _write_outputs(config, summary | {"environment": summary["environment"] | {"stage_seconds": timer.seconds}}, html, None)
+        raise
+    summary["environment"]["stage_seconds"] = dict(timer.seconds)
+    _write_outputs(config, summary, html, pdf)
+    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
+
+
+def check_output_path(out: Path) -> None:
+    """Fail before any training if the report could not be written where asked."""
+    if out.suffix.lower() != ".pdf":
+        raise OutputError(f"{out}: --out must name a .pdf file (report.html and report.json are written beside it)")
+    if out.is_dir():
+        raise OutputError(f"{out} is a folder; pass --out with a file name such as {out / 'report.pdf'}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{out}: folder {folder} does not exist; create it or choose another --out")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: folder {folder} is not writable; choose another --out")
+
+
+def _write_outputs(config: BuildConfig, summary: dict, html: str, pdf: bytes | None) -> None:
+    """JSON first, then HTML, then PDF: the PDF's presence means the whole set is new."""
+    outputs = [(config.json_path, (json.dumps(summary, indent=2) + "\n").encode("utf-8")), (config.html_path, html.encode("utf-8"))]
+    if pdf is not None:
+        outputs.append((config.out, pdf))
+    for path, data in outputs:
+        try:
+            write_atomically(path, data)
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write ({error.strerror or error}); free some space or choose another --out") from None

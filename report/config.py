@@ -1,0 +1,61 @@
+"""The settings of one build, as given on the command line."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/cnn-report``, i.e. ``~/.cache/cnn-report`` on most machines."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnn-report"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything ``cnn-report build`` needs; the CLI maps its options onto these fields one to one."""
+
+    out: Path = Path("report.pdf")
+    data: Path | None = None
+    epochs: int = 10
+    batch_size: int = 32
+    seed: int = 42
+    limit_train: int | None = None
+    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES
+    cache_dir: Path | None = None
+    force: bool = False
+    quiet: bool = False
+
+    @property
+    def html_path(self) -> Path:
+        return self.out.with_suffix(".html")
+
+    @property
+    def json_path(self) -> Path:
+        return self.out.with_suffix(".json")
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else default_cache_dir()
+
+    @property
+    def training(self) -> TrainingSettings:
+        return TrainingSettings(
+            epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
+        )
+
+    def as_command_line(self) -> str:
+        """The command that reproduces this build's numbers, every setting spelled out."""
+        arguments = ["cnn-report", "build", "--out", str(self.out)]
+        if self.data is not None:
+            arguments += ["--data", str(self.data)]
+        arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed)]
+        if self.limit_train is not None:
+            arguments += ["--limit-train", str(self.limit_train)]
+        arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]
+        return shlex.join(arguments)

@@ -1,0 +1,179 @@
+"""Every number of the report, in one JSON-able dict.
+
+The same dict is written to report.json and handed to the template, so the
+PDF and the JSON cannot disagree. Derived comparisons (error ratios, the best
+kernel, the most confused digits) are computed here rather than in the
+template, where they could not be tested.
+"""
+
+from __future__ import annotations
+
+import datetime as _datetime
+
+import numpy as np
+
+from analysis.data import Dataset
+from analysis.eda import EdaResults
+from analysis.environment import describe_machine, library_versions
+from analysis.experiments import ExperimentResults, ModelResult, TrainingSettings, confusion_matrix
+
+# Below this spread (in percentage points of test accuracy) a single run per
+# kernel size cannot tell the sizes apart from seed-to-seed variation.
+KERNEL_SPREAD_WITHIN_NOISE_PP = 0.5
+TOP_CONFUSIONS = 3
+
+
+def summarize(
+    dataset: Dataset,
+    eda: EdaResults,
+    experiments: ExperimentResults,
+    settings: TrainingSettings,
+    command_line: str,
+    stage_seconds: dict[str, float],
+) -> dict:
+    """Collect the numbers of one build into the structure of report.json."""
+    models = {name: _summarize_model(result, dataset.y_test) for name, result in experiments.models.items()}
+    return {
+        "dataset": {
+            "path": str(dataset.path.resolve()),
+            "format": dataset.format,
+            "sha256": dataset.sha256,
+            **eda.to_dict(),
+        },
+        "models": models,
+        "comparison": _compare(experiments, models, dataset),
+        "kernels": [_summarize_kernel(size, result) for size, result in experiments.kernel_results()],
+        "settings": {
+            **settings.to_dict(),
+            "kernel_sizes": list(experiments.kernel_sizes),
+            "n_fit": _fit_size(dataset, settings),
+            "n_validation": _train_size(dataset, settings) - _fit_size(dataset, settings),
+        },
+        "environment": {
+            "command_line": command_line,
+            "generated_at": _datetime.datetime.now(_datetime.timezone.utc).isoformat(timespec="seconds"),
+            "versions": library_versions(),
+            "machine": describe_machine(),
+            "stage_seconds": dict(stage_seconds),
+        },
+    }
+
+
+def _train_size(dataset: Dataset, settings: TrainingSettings) -> int:
+    return dataset.n_train if settings.limit_train is None else min(settings.limit_train, dataset.n_train)
+
+
+def _fit_size(dataset: Dataset, settings: TrainingSettings) -> int:
+    return int(_train_size(dataset, settings) * (1.0 - settings.validation_split))
+
+
+def _summarize_model(result: ModelResult, true_labels: np.ndarray) -> dict:
+    matrix = confusion_matrix(true_labels, result.test_predictions)
+    per_class = matrix.diagonal() / matrix.sum(axis=1)
+    return {
+        "params": result.params,
+        "test_accuracy": result.test_accuracy,
+        "test_loss": result.test_loss,
+        "test_error": 1.0 - result.test_accuracy,
+        "test_mistakes": int(matrix.sum() - matrix.trace()),
+        "epochs": result.epochs,
+        "train_seconds": result.train_seconds,
+        "seconds_per_epoch": result.train_seconds / max(1, result.epochs),
+        "cached": result.cached,
+        "history": result.history,
+        "layers": result.layers,
+        "per_class_accuracy": {str(digit): float(value) for digit, value in enumerate(per_class)},
+        "confusion_matrix": matrix.tolist(),
+        "top_confusions": _top_confusions(matrix),
+    }
+
+
+def _top_confusions(matrix: np.ndarray) -> list[dict]:
+    off_diagonal = matrix.copy()
+    np.fill_diagonal(off_diagonal, 0)
+    order = np.argsort(-off_diagonal, axis=None, kind="stable")[:TOP_CONFUSIONS]
+    pairs = [np.unravel_index(index, matrix.shape) for index in order]
+    return [{"true": int(t), "predicted": int(p), "count": int(off_diagonal[t, p])} for t, p in pairs if off_diagonal[t, p]]
+
+
+def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> dict:
+    baseline, cnn = models[experiments.baseline.name], models[experiments.cnn.name]
+    kernel_accuracies = {size: models[result.name]["test_accuracy"] for size, result in experiments.kernel_results()}
+    best_kernel = max(kernel_accuracies, key=lambda size: (kernel_accuracies[size], -size))
+    worst_kernel = min(kernel_accuracies, key=lambda size: (kernel_accuracies[size], size))
+    kernel_spread_pp = 100 * (kernel_accuracies[best_kernel] - kernel_accuracies[worst_kernel])
+    per_class_gain = {
+        digit: cnn["per_class_accuracy"][digit] - baseline["per_class_accuracy"][digit] for digit in baseline["per_class_accuracy"]
+    }
+    most_helped = max(per_class_gain, key=lambda digit: (per_class_gain[digit], -int(digit)))
+    conv1 = _layer(cnn["layers"], "conv1")
+    conv1_positions = conv1["output_shape"][0] * conv1["output_shape"][1]
+    return {
+        "cnn_better": cnn["test_accuracy"] > baseline["test_accuracy"],
+        "accuracy_gain_pp": 100 * (cnn["test_accuracy"] - baseline["test_accuracy"]),
+        "error_ratio": baseline["test_error"] / cnn["test_error"] if cnn["test_error"] > 0 else None,
+        "loss_ratio": baseline["test_loss"] / cnn["test_loss"] if cnn["test_loss"] > 0 else None,
+        "params_ratio": cnn["params"] / baseline["params"],
+        "time_ratio": cnn["train_seconds"] / baseline["train_seconds"] if baseline["train_seconds"] > 0 else None,
+        "cnn_overfits_less": _final_gap(cnn) < _final_gap(baseline),
+        "baseline_generalization_gap_pp": 100 * _final_gap(baseline),
+        "cnn_generalization_gap_pp": 100 * _final_gap(cnn),
+        "most_helped_digit": int(most_helped),
+        "most_helped_gain_pp": 100 * per_class_gain[most_helped],
+        "best_kernel": best_kernel,
+        "worst_kernel": worst_kernel,
+        "kernel_spread_pp": kernel_spread_pp,
+        "kernel_spread_within_noise": kernel_spread_pp < KERNEL_SPREAD_WITHIN_NOISE_PP,
+        "kernel_params_monotonic": _is_monotonic([models[r.name]["params"] for _, r in experiments.kernel_results()]),
+        # Weight sharing, in numbers: a dense layer mapping the image to conv1's
+        # output would need one weight per (pixel, output unit) pair.
+        "conv1_params": conv1["params"],
+        "conv1_positions": conv1_positions,
+        "conv1_filters": conv1["output_shape"][2],
+        "dense_equivalent_weights": dataset.x_train.shape[1] * dataset.x_train.shape[2] * conv1_positions * conv1["output_shape"][2],
+    }
+
+
+def _final_gap(model: dict) -> float:
+    """Training accuracy minus validation accuracy at the last epoch (0 when nothing was held out)."""
+    history = model["history"]
+    if not history.get("val_accuracy"):
+        return 0.0
+    return history["accuracy"][-1] - history["val_accuracy"][-1]
+
+
+def _layer(layers: list[dict], name: str) -> dict:
+    return next(layer for layer in layers if layer["name"] == name)
+
+
+def _is_monotonic(values: list[float]) -> bool:
+    return all(a <= b for a, b in zip(values, values[1:])) or all(a >= b for a, b in zip(values, values[1:]))
+
+
+def _summarize_kernel(size: int, result: ModelResult) -> dict:
+    shapes = {layer["name"]: layer["output_shape"] for layer in result.layers}
+    params = {layer["name"]: layer["params"] for layer in result.layers}
+    return {
+        "kernel_size": size,
+        "name": result.name,
+        "params": result.params,
+        "test_accuracy": result.test_accuracy,
+        "test_loss": result.test_loss,
+        "train_seconds": result.train_seconds,
+        "feature_maps": {name: shapes[name] for name in ("conv1", "pool1", "conv2", "pool2", "flatten")},
+        "layer_params": {name: params[name] for name in ("conv1", "conv2", "hidden", "probabilities")},
+        "receptive_field": receptive_field(size),
+    }
+
+
+def receptive_field(kernel_size: int, pool_size: int = 2) -> int:
+    """Pixels (per side) of input seen by one unit after conv -> pool -> conv -> pool.
+
+    Each layer widens the field by (window - 1) times the product of the
+    strides before it.
+    """
+    field, jump = 1, 1
+    for window, stride in ((kernel_size, 1), (pool_size, pool_size), (kernel_size, 1), (pool_size, pool_size)):
+        field += (window - 1) * jump
+        jump *= stride
+    return field

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) setup on a fresh machine: system libraries for
+# WeasyPrint, a virtual environment with cnn-report installed, and a link to
+# an MNIST file if one is already on this machine. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# WeasyPrint renders with Pango; the report's fonts are DejaVu. Install them
+# where we can (root on Debian/Ubuntu, as in CI and SageMaker containers).
+if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! fc-list 2>/dev/null | grep -qi "DejaVu Serif"; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+  else
+    echo "setup.sh: install Pango and the DejaVu fonts for PDF output (e.g. apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+# Link the first MNIST found into data/ so `cnn-report build` needs no flags.
+# Without one, the build falls back to Keras's download (needs internet).
+if [ ! -e data/mnist.npz ]; then
+  for candidate in "${CNN_REPORT_DATA:-}" ../shared/data/mnist.npz "$HOME/.keras/datasets/mnist.npz"; do
+    if [ -n "$candidate" ] && [ -f "$candidate" ]; then
+      ln -s "$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate")" data/mnist.npz
+      echo "setup.sh: data/mnist.npz -> $candidate"
+      break
+    fi
+  done
+fi
