@@ -7,11 +7,12 @@ cd "$(dirname "$0")"
 
 # WeasyPrint renders with Pango; the report's fonts are DejaVu. Install them
 # where we can (root on Debian/Ubuntu, as in CI and SageMaker containers).
-if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! fc-list 2>/dev/null | grep -qi "DejaVu Serif"; then
+if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
+    || ! fc-list 2>/dev/null | grep -qi "DejaVu Serif"; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null
   else
-    echo "setup.sh: install Pango and the DejaVu fonts for PDF output (e.g. apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)" >&2
+    echo "setup.sh: install Pango and the DejaVu fonts for PDF output (e.g. apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)" >&2
   fi
 fi
 

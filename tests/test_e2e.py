@@ -1,0 +1,115 @@
+"""End to end on a subsample of the real MNIST: the PDF shows every section and report.json's numbers,
+and a rebuild with the same settings trains nothing and never imports TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from report.cli import main
+from report.render import format_decimal, format_integer, format_percent
+
+SECTIONS = [
+    "1. Introduction",
+    "2. The data",
+    "3. The baseline",
+    "4. The convolutional network",
+    "5. Baseline versus CNN",
+    "6. Kernel size",
+    "7. The course's questions",
+    "Why did the convolutional layers outperform the baseline",
+    "What inductive bias does convolution introduce",
+    "When would convolution NOT be appropriate",
+    "Appendix: reproducibility",
+]
+LIMIT = "1500"
+
+
+@pytest.fixture(scope="module")
+def built(real_mnist, tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("e2e")
+    arguments = ["build", "--out", str(folder / "report.pdf"), "--data", str(real_mnist), "--epochs", "1",
+                 "--limit-train", LIMIT, "--cache-dir", str(folder / "cache")]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    return {"folder": folder, "arguments": arguments, "output": result.output,
+            "summary": json.loads((folder / "report.json").read_text())}
+
+
+def _pdf_text(path: Path) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_progress_names_each_stage_and_epoch(built):
+    for stage in ("Reading MNIST", "Exploring the data", "Training models", "Drawing figures", "Rendering PDF"):
+        assert stage in built["output"]
+    assert "cnn_k7 epoch 1/1" in built["output"]
+
+
+def test_report_json_has_the_documented_structure(built):
+    summary = built["summary"]
+    dataset = summary["dataset"]
+    assert {"path", "sha256", "n_train", "n_test", "class_counts"} <= set(dataset)
+    assert (dataset["n_train"], dataset["n_test"]) == (60000, 10000)
+    assert sum(dataset["class_counts"]["test"].values()) == 10000
+    assert set(summary["models"]) == {"baseline", "cnn_k3", "cnn_k5", "cnn_k7"}
+    for model in summary["models"].values():
+        assert {"params", "test_accuracy", "test_loss", "epochs", "train_seconds", "history"} <= set(model)
+        assert 0.5 < model["test_accuracy"] <= 1.0  # 1,500 images, one epoch: well above chance, far from perfect
+        assert len(model["history"]["val_accuracy"]) == 1
+    assert summary["models"]["baseline"]["params"] == 101_770
+    assert summary["models"]["cnn_k3"]["params"] == 121_930
+    assert summary["settings"]["limit_train"] == int(LIMIT)
+    assert summary["settings"]["n_fit"] + summary["settings"]["n_validation"] == int(LIMIT)
+    assert {"versions", "machine", "stage_seconds", "command_line"} <= set(summary["environment"])
+
+
+def test_pdf_contains_every_section_and_the_numbers_of_report_json(built):
+    text = _pdf_text(built["folder"] / "report.pdf")
+    for section in SECTIONS:
+        assert section in text, section
+    summary = built["summary"]
+    for name, model in summary["models"].items():
+        assert format_percent(model["test_accuracy"]) in text, name
+        assert format_decimal(model["test_loss"]) in text, name
+        assert format_integer(model["params"]) in text, name
+    for count in summary["dataset"]["class_counts"]["train"].values():
+        assert format_integer(count) in text
+    assert summary["dataset"]["sha256"] in text.replace(" ", "")
+    assert format_decimal(summary["dataset"]["pixels"]["train"]["mean"]) in text
+
+
+def test_html_is_self_contained(built):
+    html = (built["folder"] / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 8
+    assert not re.search(r"""(src|href)=["'](?!data:|#)""", html)
+
+
+def test_rebuild_uses_the_cache_trains_nothing_and_skips_tensorflow(built):
+    # A fresh interpreter, so that TensorFlow imported by earlier tests cannot hide an import.
+    script = (
+        "import sys; from report.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print('TF_IMPORTED' if 'tensorflow' in sys.modules else 'TF_NOT_IMPORTED')\n"
+    )
+    started = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-c", script, *built["arguments"]], capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - started
+    assert completed.returncode == 0, completed.stderr
+    assert "TF_NOT_IMPORTED" in completed.stdout
+    assert "training" not in completed.stderr.replace("Training models", "")
+    assert completed.stderr.count(": cached") == 4
+    summary = json.loads((built["folder"] / "report.json").read_text())
+    assert all(model["cached"] for model in summary["models"].values())
+    for name, model in summary["models"].items():
+        assert model["test_accuracy"] == built["summary"]["models"][name]["test_accuracy"]
+    assert elapsed < 30
