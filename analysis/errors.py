@@ -10,6 +10,10 @@ class ReportError(Exception):
     """Base class for every error a user can act on."""
 
 
+class OptionError(ReportError):
+    """An option's value cannot work with this data (for example, a limit above the data's size)."""
+
+
 class DataError(ReportError):
     """The dataset is missing, unreadable or not MNIST-shaped."""
 
@@ -24,3 +28,7 @@ class RenderError(ReportError):
 
 class OutputError(ReportError):
     """The report cannot be written where the user asked."""
+
+
+class SageMakerError(ReportError):
+    """A SageMaker job, launch or schedule cannot go ahead (bad input, AWS refused, the job failed)."""

@@ -181,22 +181,41 @@ def run_experiments(
     specs = plan_experiments(kernel_sizes)
     results: dict[str, ModelResult] = {}
     for position, spec in enumerate(specs, start=1):
-        key = experiment_key(spec, settings, dataset.sha256)
-        stored = None if force else cache.load(key, required_fields=_RESULT_FIELDS)
         label = f"[{position}/{len(specs)}] {spec.name}"
-        if stored is not None:
-            results[spec.name] = ModelResult.from_dict(stored, cached=True)
-            echo(f"{label}: cached ({results[spec.name].test_accuracy:.2%} test accuracy)")
-            continue
-        # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
-        from analysis.training import train_and_evaluate
-
-        echo(f"{label}: training {settings.epochs} epoch(s) on {_training_size(dataset, settings):,} images")
-        result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
-        cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
-        results[spec.name] = result
-        echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
+        results[spec.name] = run_experiment(spec, dataset, settings, cache, force=force, echo=echo, label=label)
     return ExperimentResults(models=results, kernel_sizes=tuple(sorted(set(kernel_sizes))))
+
+
+def run_experiment(
+    spec: ModelSpec,
+    dataset: Dataset,
+    settings: TrainingSettings,
+    cache: ResultCache,
+    force: bool = False,
+    echo: Callable[[str], None] = lambda message: None,
+    label: str | None = None,
+) -> ModelResult:
+    """Train (or read back from the cache) one model, evaluate it on the test set, and cache a new result at once.
+
+    Separate from :func:`run_experiments` so that independent jobs (one per
+    model, as in a SageMaker pipeline) can fill a shared cache that a final
+    build then reads back.
+    """
+    label = label or spec.name
+    key = experiment_key(spec, settings, dataset.sha256)
+    stored = None if force else cache.load(key, required_fields=_RESULT_FIELDS)
+    if stored is not None:
+        result = ModelResult.from_dict(stored, cached=True)
+        echo(f"{label}: cached ({result.test_accuracy:.2%} test accuracy)")
+        return result
+    # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
+    from analysis.training import train_and_evaluate
+
+    echo(f"{label}: training {settings.epochs} epoch(s) on {_training_size(dataset, settings):,} images")
+    result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
+    cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
+    echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
+    return result
 
 
 def _training_size(dataset: Dataset, settings: TrainingSettings) -> int:

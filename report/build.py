@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 from analysis.cache import ResultCache
 from analysis.data import load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
-from analysis.errors import DataError, OutputError, RenderError
+from analysis.errors import OptionError, OutputError, RenderError
 from analysis.experiments import run_experiments
 from analysis.files import write_atomically
 from report.config import BuildConfig
@@ -61,18 +61,25 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
         dataset = load_dataset(resolve_data_path(config.data))
         echo(f"    {dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test")
         if config.limit_train is not None and config.limit_train > dataset.n_train:
-            raise DataError(
-                f"{dataset.path}: --limit-train {config.limit_train} exceeds the {dataset.n_train:,} training images; "
-                "lower it or drop it"
+            raise OptionError(
+                f"Invalid value for '--limit-train': {config.limit_train:,} exceeds the {dataset.n_train:,} training "
+                f"images in {dataset.path}; lower it or drop it"
             )
 
     with timer.stage("eda", "Exploring the data"):
         eda = describe_dataset(dataset)
 
     with timer.stage("training", "Training models"):
-        experiments = run_experiments(
-            dataset, config.training, cache, kernel_sizes=config.kernel_sizes, force=config.force, echo=echo
-        )
+        try:
+            experiments = run_experiments(
+                dataset, config.training, cache, kernel_sizes=config.kernel_sizes, force=config.force, echo=echo
+            )
+        except KeyboardInterrupt as interrupt:
+            # Say what survived: every model that finished is already in the cache.
+            raise type(interrupt)(
+                f"every model that finished training is cached in {cache.directory}; "
+                "run the same command again to resume from there"
+            ) from None
 
     # Imported late: matplotlib and the renderer cost a second or two, and the
     # checks above should fail fast.
@@ -101,10 +108,10 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
 
 def check_output_path(out: Path) -> None:
     """Fail before any training if the report could not be written where asked."""
-    if out.suffix.lower() != ".pdf":
-        raise OutputError(f"{out}: --out must name a .pdf file (report.html and report.json are written beside it)")
     if out.is_dir():
         raise OutputError(f"{out} is a folder; pass --out with a file name such as {out / 'report.pdf'}")
+    if out.suffix.lower() != ".pdf":
+        raise OutputError(f"{out}: --out must name a .pdf file (report.html and report.json are written beside it)")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{out}: folder {folder} does not exist; create it or choose another --out")

@@ -7,15 +7,31 @@ traceback.
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 
 import click
 
 from analysis.data import DATA_ENV_VAR
-from analysis.errors import ReportError
+from analysis.errors import OptionError, ReportError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, SUPPORTED_KERNEL_SIZES
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
+from report.sagemaker import (
+    DEFAULT_INSTANCE_TYPE,
+    DEFAULT_MAX_HOURS,
+    DEFAULT_NAME,
+    TENSORFLOW_IMAGE_TAG,
+    AwsRequests,
+    default_job_name,
+    delete_schedule,
+    make_launch,
+    open_session,
+    run_report_job,
+    schedule_report,
+)
+from report.sagemaker_job import detect_training_job, run_training_job
 
 
 def _parse_kernel_sizes(context: click.Context, parameter: click.Parameter, value: str) -> tuple[int, ...]:
@@ -32,9 +48,53 @@ def _parse_kernel_sizes(context: click.Context, parameter: click.Parameter, valu
     return sizes
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ReportGroup(click.Group):
+    """Runs a subcommand and turns what can go wrong into a message and an exit code.
+
+    0 success; 1 an error of cnn-report's own (``Error: ...``, one line); 2 a
+    usage error (click's convention); 130 on Ctrl-C and 143 on SIGTERM, after
+    the build has kept what finished. Tracebacks only with ``--debug``.
+    """
+
+    def invoke(self, context: click.Context):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            return super().invoke(context)
+        except OptionError as error:
+            raise click.UsageError(str(error), context) from None
+        except ReportError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt as interrupt:
+            reason = "Terminated" if isinstance(interrupt, _Terminated) else "Interrupted"
+            click.echo(f"{reason}{': ' + str(interrupt) if str(interrupt) else ''}", err=True)
+            raise click.exceptions.Exit(_EXIT_TERMINATED if isinstance(interrupt, _Terminated) else _EXIT_INTERRUPTED) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if context.params.get("debug"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(error).__name__}: {error} (run `cnn-report --debug ...` for the traceback)"
+            ) from None
+
+
+_EXIT_INTERRUPTED = 130
+_EXIT_TERMINATED = 143
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C so that the same clean-up runs."""
+
+
+def _raise_terminated(signal_number, frame):
+    raise _Terminated()
+
+
+@click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
 @click.version_option(package_name="cnn-report")
-def main() -> None:
+def main(debug: bool) -> None:
     """Measure why convolutional networks beat fully-connected ones on MNIST.
 
     Run `cnn-report build` to train the models and write the report as PDF,
@@ -61,7 +121,11 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, limit_train: int | None,
           kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool) -> None:
-    """Train the models, measure them, and write the report (PDF, HTML, JSON)."""
+    """Train the models, measure them, and write the report (PDF, HTML, JSON).
+
+    Inside a SageMaker training job, the data, output folders and settings come
+    from the job (see the README's SageMaker section).
+    """
     config = BuildConfig(
         out=out,
         data=data,
@@ -75,8 +139,98 @@ def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int,
         quiet=quiet,
     )
     echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    try:
-        outputs = run_build(config, echo=echo)
-    except ReportError as error:
-        raise click.ClickException(str(error)) from None
-    echo(f"Wrote {outputs.pdf}, {outputs.html} and {outputs.json}")
+    job = detect_training_job()
+    outputs = run_build(config, echo=echo) if job is None else run_training_job(job, config, echo=echo)
+    # A pipeline's one-model step fills the cache and writes no report.
+    if outputs is not None:
+        echo(f"Wrote {outputs.pdf}, {outputs.html} and {outputs.json}")
+
+
+@main.group()
+def sagemaker() -> None:
+    """Build the report on Amazon SageMaker, once (`run`) or on a schedule (`schedule`).
+
+    Needs boto3 and AWS credentials; --dry-run prints every AWS request as JSON
+    and sends none.
+    """
+
+
+def _launch_options(command):
+    """The options `sagemaker run` and `sagemaker schedule` share."""
+    options = [
+        click.option("--role", help="ARN of the IAM role the training job (and pipeline) runs as."),
+        click.option("--bucket", help="s3://bucket[/prefix] for data, code, cache and reports (prefix default: cnn-report)."),
+        click.option("--region", default=None, help="AWS region. Default: AWS_DEFAULT_REGION or ~/.aws/config."),
+        click.option("--instance-type", default=DEFAULT_INSTANCE_TYPE, show_default=True, help="SageMaker instance type."),
+        click.option("--image", default=None, help=f"Training image URI. Default: AWS's TensorFlow image ({TENSORFLOW_IMAGE_TAG})."),
+        click.option("--data", default=None,
+                     help="Local mnist.npz or IDX folder to upload (default: found as `build` finds it), "
+                          "or an s3:// prefix holding it."),
+        click.option("--hyperparameter", "-H", "hyperparameters", multiple=True, metavar="NAME=VALUE",
+                     help="A `build` option for the job, e.g. -H epochs=3 -H limit-train=2000; repeatable."),
+        click.option("--max-hours", type=float, default=DEFAULT_MAX_HOURS, show_default=True,
+                     help="Stop a job that runs longer than this."),
+        click.option("--dry-run", is_flag=True, help="Print every AWS request as JSON and send none."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _require(values: dict[str, object]) -> None:
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise click.UsageError(f"Missing option(s) {', '.join(missing)}.")
+
+
+@sagemaker.command("run")
+@_launch_options
+@click.option("--job-name", default=None, help="Training job name. Default: cnn-report-<UTC date and time>.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
+              help="Where report.pdf, .html and .json are downloaded.")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the job and download the report.")
+def sagemaker_run(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
+                  data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
+                  job_name: str | None, out_dir: Path, wait: bool) -> None:
+    """Build the report in a SageMaker training job and download it."""
+    _require({"--role": role, "--bucket": bucket})
+    session = open_session(region)
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    aws = AwsRequests(session, dry_run=dry_run)
+
+    def echo(message: str) -> None:
+        click.echo(message, err=True)
+
+    files = run_report_job(aws, launch, out_dir, job_name or default_job_name(), data=data, wait=wait, echo=echo)
+    if dry_run:
+        click.echo(aws.to_json())
+    for path in files:
+        echo(f"Downloaded {path}")
+
+
+@sagemaker.command("schedule")
+@_launch_options
+@click.option("--cron", "expression", default=None,
+              help='When to rebuild: "cron(0 6 ? * MON *)" (Mondays 06:00) or "rate(7 days)".')
+@click.option("--timezone", default="UTC", show_default=True, help="Time zone of --cron, e.g. Europe/Paris.")
+@click.option("--name", default=DEFAULT_NAME, show_default=True, help="Name of the pipeline and of the schedule.")
+@click.option("--scheduler-role", default=None,
+              help="ARN of the role EventBridge Scheduler assumes to start the pipeline. Default: --role.")
+@click.option("--parallel", is_flag=True, help="Train each model in its own job, side by side, then build the report.")
+@click.option("--delete", is_flag=True, help="Remove the schedule and the pipeline instead.")
+def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
+                       data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
+                       expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
+                       delete: bool) -> None:
+    """Create or update a SageMaker Pipeline that builds the report, and a schedule that starts it."""
+    session = open_session(region)
+    aws = AwsRequests(session, dry_run=dry_run)
+    if delete:
+        delete_schedule(aws, name)
+        click.echo(aws.to_json() if dry_run else f"Deleted schedule and pipeline {name} (where they existed)")
+        return
+    _require({"--role": role, "--bucket": bucket, "--cron": expression})
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
+                                   parallel=parallel, data=data)
+    click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")

@@ -1,0 +1,241 @@
+"""The SageMaker training-job contract: where a job finds its data and settings, and where it leaves results.
+
+Inside a SageMaker training job the container is laid out under ``/opt/ml``:
+the ``training`` channel's files in ``input/data/training``, hyperparameters in
+``input/config/hyperparameters.json``, and two folders SageMaker uploads to S3
+when the job ends, ``output/data`` (the report) and ``model`` (the results
+cache). A failed job explains itself in the first line of ``output/failure``.
+The ``SM_*`` variables set by AWS's training toolkit name the same places.
+
+``cnn-report build`` follows this contract when it finds it, so the same
+command runs on a laptop and as a job. Nothing here needs the network: the data
+comes from the channel, never from Keras's download.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Mapping
+
+from analysis.cache import ResultCache
+from analysis.data import load_dataset
+from analysis.errors import ReportError, SageMakerError
+from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments, run_experiment
+from report.build import BuildOutputs, build
+from report.config import BuildConfig
+
+ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
+DEFAULT_ROOT = Path("/opt/ml")
+# The hyperparameter that turns a job into one step of a parallel pipeline:
+# train this one model into the shared cache and write no report.
+MODEL_HYPERPARAMETER = "model"
+# SageMaker truncates a failure reason at 1024 characters.
+_FAILURE_REASON_LIMIT = 1000
+# The smallest --limit-train the command line accepts (see report.cli).
+_MIN_LIMIT_TRAIN = 20
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """The places one SageMaker training job reads from and writes to."""
+
+    root: Path
+    channel: Path
+    output_dir: Path
+    model_dir: Path
+    hyperparameters_env: str | None
+
+    @property
+    def hyperparameters_file(self) -> Path:
+        return self.root / "input" / "config" / "hyperparameters.json"
+
+    @property
+    def failure_file(self) -> Path:
+        return self.root / "output" / "failure"
+
+    def read_hyperparameters(self) -> dict[str, object]:
+        """The job's hyperparameters as SageMaker passed them, without SageMaker's own ``sagemaker_*`` entries."""
+        if self.hyperparameters_env is not None:
+            text, source = self.hyperparameters_env, "$SM_HPS"
+        elif self.hyperparameters_file.is_file():
+            text, source = self.hyperparameters_file.read_text(encoding="utf-8"), str(self.hyperparameters_file)
+        else:
+            return {}
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SageMakerError(f"{source}: hyperparameters are not valid JSON ({error})") from None
+        if not isinstance(raw, dict):
+            raise SageMakerError(f"{source}: hyperparameters must be a JSON object of name: value")
+        # The script-mode container adds sagemaker_program and friends to the
+        # file, and AWS's TensorFlow estimator adds model_dir; none is ours.
+        return {name: value for name, value in raw.items() if not name.startswith("sagemaker_") and name != "model_dir"}
+
+    def write_failure(self, reason: str) -> None:
+        """Leave ``reason`` as the one line SageMaker shows as the job's FailureReason."""
+        line = " ".join(reason.split())[:_FAILURE_REASON_LIMIT]
+        self.failure_file.parent.mkdir(parents=True, exist_ok=True)
+        self.failure_file.write_text(line + "\n", encoding="utf-8")
+
+
+def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob | None:
+    """The training job this process runs in, or None when it is not inside SageMaker.
+
+    ``$CNN_REPORT_SM_ROOT`` stands in for ``/opt/ml``, so the contract can be
+    exercised outside a container.
+    """
+    environ = os.environ if environ is None else environ
+    root = Path(environ.get(ROOT_ENV_VAR) or DEFAULT_ROOT)
+    inside = (
+        environ.get("SM_TRAINING_ENV")
+        or environ.get("SM_CHANNEL_TRAINING")
+        or (root / "input" / "config" / "hyperparameters.json").is_file()
+    )
+    if not inside:
+        return None
+    return TrainingJob(
+        root=root,
+        channel=Path(environ.get("SM_CHANNEL_TRAINING") or root / "input" / "data" / "training"),
+        output_dir=Path(environ.get("SM_OUTPUT_DATA_DIR") or root / "output" / "data"),
+        model_dir=Path(environ.get("SM_MODEL_DIR") or root / "model"),
+        hyperparameters_env=environ.get("SM_HPS"),
+    )
+
+
+def run_training_job(
+    job: TrainingJob, config: BuildConfig, echo: Callable[[str], None] = lambda message: None
+) -> BuildOutputs | None:
+    """Build the report as the job's contract says; a model step only fills the cache and returns None.
+
+    Any failure is also written to the job's failure file before it propagates,
+    so SageMaker reports the reason rather than just a non-zero exit code.
+    """
+    try:
+        settings = parse_hyperparameters(job.read_hyperparameters())
+        model = settings.pop(MODEL_HYPERPARAMETER, None)
+        config = apply_training_job(config, job, settings)
+        echo(f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}")
+        if model is None:
+            return build(config, echo=echo)
+        train_model(config, str(model), echo=echo)
+        return None
+    except Exception as error:
+        job.write_failure(str(error) if isinstance(error, ReportError) else f"{type(error).__name__}: {error}")
+        raise
+
+
+def apply_training_job(config: BuildConfig, job: TrainingJob, settings: Mapping[str, object]) -> BuildConfig:
+    """``config`` with the data, output and cache places of ``job`` and its hyperparameters laid over it."""
+    # SageMaker creates these folders; creating them here as well lets the
+    # contract run anywhere, and the build checks them before training.
+    job.output_dir.mkdir(parents=True, exist_ok=True)
+    job.model_dir.mkdir(parents=True, exist_ok=True)
+    return replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
+
+
+def train_model(config: BuildConfig, model: str, echo: Callable[[str], None] = lambda message: None) -> None:
+    """Train one planned model into the cache: one parallel step of a pipeline whose last step builds the report."""
+    specs = {spec.name: spec for spec in plan_experiments(config.kernel_sizes)}
+    if model not in specs:
+        raise SageMakerError(
+            f"hyperparameter {MODEL_HYPERPARAMETER}={model!r} is not a model of this build; choose from {', '.join(specs)}"
+        )
+    cache = ResultCache(config.resolved_cache_dir, on_warning=lambda message: echo(f"warning: {message}"))
+    cache.prepare()
+    dataset = load_dataset(config.data)
+    run_experiment(specs[model], dataset, config.training, cache, force=config.force, echo=echo)
+
+
+def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, object]:
+    """Map SageMaker hyperparameters onto :class:`BuildConfig` fields, checking each value.
+
+    Names are the command line's options, with dashes or underscores
+    (``limit-train`` or ``limit_train``). Values arrive as strings ("10"), or
+    already decoded from JSON when read through ``$SM_HPS`` (10); both work.
+    """
+    parsed: dict[str, object] = {}
+    for name, raw in hyperparameters.items():
+        field = name.replace("-", "_")
+        value = _decode(raw)
+        if field in ("out", "data"):
+            raise SageMakerError(
+                f"hyperparameter {name!r} cannot be set in a SageMaker job: the data comes from the 'training' "
+                "channel and the report goes to the job's output folder"
+            )
+        if field not in _PARSERS:
+            known = ", ".join(sorted(option.replace("_", "-") for option in _PARSERS))
+            raise SageMakerError(f"unknown hyperparameter {name!r}; known ones: {known}")
+        try:
+            parsed[field] = _PARSERS[field](value)
+        except ValueError as error:
+            raise SageMakerError(f"hyperparameter {name}={value!r}: {error}") from None
+    return parsed
+
+
+def _decode(raw: object) -> object:
+    """Undo the JSON quoting AWS's SageMaker SDK puts around string hyperparameters ('"3,5,7"')."""
+    if isinstance(raw, str) and len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _integer(minimum: int | None) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError("expected a whole number")
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+        if minimum is not None and number < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return number
+
+    return parse
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError("expected true or false")
+
+
+def _kernel_sizes(value: object) -> tuple[int, ...]:
+    parts = value if isinstance(value, list) else str(value).split(",")
+    try:
+        sizes = tuple(sorted({int(part) for part in parts if str(part).strip()}))
+    except ValueError:
+        raise ValueError("expected a comma-separated list of integers, e.g. 3,5,7") from None
+    unknown = [size for size in sizes if size not in SUPPORTED_KERNEL_SIZES]
+    if not sizes or unknown:
+        raise ValueError(f"kernel sizes must be among {', '.join(map(str, SUPPORTED_KERNEL_SIZES))}")
+    return sizes
+
+
+def _model_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a model name such as baseline or cnn_k5")
+    return value.strip()
+
+
+_PARSERS: dict[str, Callable[[object], object]] = {
+    "epochs": _integer(minimum=1),
+    "batch_size": _integer(minimum=1),
+    "seed": _integer(minimum=None),
+    "limit_train": _integer(minimum=_MIN_LIMIT_TRAIN),
+    "kernel_sizes": _kernel_sizes,
+    "cache_dir": lambda value: Path(str(value)),
+    "force": _boolean,
+    MODEL_HYPERPARAMETER: _model_name,
+}

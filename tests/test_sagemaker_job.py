@@ -1,0 +1,162 @@
+"""`cnn-report build` inside a SageMaker training job: the /opt/ml contract, run for real in a temporary /opt/ml."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.errors import SageMakerError
+from report.cli import main
+from report.sagemaker_entry import select_requirements
+from report.sagemaker_job import ROOT_ENV_VAR, detect_training_job, parse_hyperparameters
+
+CNN_REPORT = Path(sys.executable).with_name("cnn-report")
+
+
+def make_job_root(tmp_path: Path, data: Path, hyperparameters: dict | None) -> Path:
+    """A folder laid out like /opt/ml in a training job whose 'training' channel holds ``data`` as mnist.npz."""
+    root = tmp_path / "opt-ml"
+    channel = root / "input" / "data" / "training"
+    channel.mkdir(parents=True)
+    shutil.copy(data, channel / "mnist.npz")
+    (root / "input" / "config").mkdir(parents=True)
+    if hyperparameters is not None:
+        (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    return root
+
+
+def job_environment(root: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """What AWS's training toolkit sets, pointing into ``root``; no network, no user cache."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("SM_", "CNN_REPORT"))
+    }
+    environment.update(
+        {
+            ROOT_ENV_VAR: str(root),
+            "SM_TRAINING_ENV": json.dumps({"job_name": "test-job"}),
+            "SM_CHANNEL_TRAINING": str(root / "input" / "data" / "training"),
+            "SM_OUTPUT_DATA_DIR": str(root / "output" / "data"),
+            "SM_MODEL_DIR": str(root / "model"),
+            "XDG_CACHE_HOME": str(tmp_path / "user-cache"),
+            "HOME": str(tmp_path / "home"),
+            **extra,
+        }
+    )
+    return environment
+
+
+@pytest.mark.slow
+def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
+    """One model step fills the cache, then the report step builds from it; outputs land where SageMaker uploads."""
+    # What AWS's script-mode container writes: our hyperparameters as strings, plus its own.
+    root = make_job_root(
+        tmp_path,
+        tiny_npz,
+        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "model": "baseline", "sagemaker_program": '"x.py"'},
+    )
+    step = subprocess.run(
+        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=600
+    )
+    assert step.returncode == 0, step.stderr
+    assert len(list((root / "model").glob("*.json"))) == 1
+    assert not (root / "output" / "data" / "report.pdf").exists()
+
+    # The report step reads SM_HPS, which the toolkit has already decoded from JSON.
+    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3})
+    report = subprocess.run(
+        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600
+    )
+    assert report.returncode == 0, report.stderr
+    assert "baseline: cached" in report.stderr
+    output = root / "output" / "data"
+    assert (output / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "<html" in (output / "report.html").read_text(encoding="utf-8").lower()
+    summary = json.loads((output / "report.json").read_text(encoding="utf-8"))
+    assert summary["settings"]["epochs"] == 1
+    assert summary["settings"]["limit_train"] == 200
+    assert summary["settings"]["kernel_sizes"] == [3]
+    assert summary["dataset"]["path"] == str((root / "input" / "data" / "training" / "mnist.npz").resolve())
+    assert sorted(summary["models"]) == ["baseline", "cnn_k3"]
+    assert len(list((root / "model").glob("*.json"))) == 2
+    assert not (root / "output" / "failure").exists()
+    assert not (tmp_path / "user-cache" / "cnn-report").exists()
+
+
+def test_corrupt_channel_data_writes_a_one_line_failure_and_exits_non_zero(tmp_path, tiny_npz):
+    root = make_job_root(tmp_path, tiny_npz, {"epochs": "1"})
+    (root / "input" / "data" / "training" / "mnist.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
+    result = subprocess.run(
+        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 1
+    failure = (root / "output" / "failure").read_text(encoding="utf-8")
+    assert failure.count("\n") == 1
+    assert "mnist.npz: not a readable .npz archive" in failure
+    assert failure.strip() in result.stderr
+    assert not (root / "output" / "data" / "report.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "message"),
+    [
+        ({"epoch": "3"}, "unknown hyperparameter 'epoch'"),
+        ({"epochs": "three"}, "hyperparameter epochs='three': expected a whole number"),
+        ({"limit-train": "5"}, "must be at least 20"),
+        ({"data": "s3://elsewhere"}, "the data comes from the 'training' channel"),
+        ({"model": "cnn_k4", "kernel-sizes": "3"}, "choose from baseline, cnn_k3"),
+    ],
+)
+def test_bad_hyperparameters_fail_the_job_with_the_reason(tmp_path, tiny_npz, hyperparameters, message):
+    root = make_job_root(tmp_path, tiny_npz, hyperparameters)
+    result = CliRunner().invoke(main, ["build"], env=job_environment(root, tmp_path))
+    assert result.exit_code == 1
+    assert message in result.output
+    assert message in (root / "output" / "failure").read_text(encoding="utf-8")
+
+
+def test_malformed_hyperparameters_file_fails_the_job(tmp_path, tiny_npz):
+    root = make_job_root(tmp_path, tiny_npz, None)
+    (root / "input" / "config" / "hyperparameters.json").write_text("{epochs: 1")
+    result = CliRunner().invoke(main, ["build"], env=job_environment(root, tmp_path))
+    assert result.exit_code == 1
+    assert "hyperparameters are not valid JSON" in (root / "output" / "failure").read_text(encoding="utf-8")
+
+
+def test_the_contract_is_detected_only_inside_a_job(tmp_path):
+    assert detect_training_job({ROOT_ENV_VAR: str(tmp_path)}) is None
+    (tmp_path / "input" / "config").mkdir(parents=True)
+    (tmp_path / "input" / "config" / "hyperparameters.json").write_text("{}")
+    job = detect_training_job({ROOT_ENV_VAR: str(tmp_path)})
+    assert job.channel == tmp_path / "input" / "data" / "training"
+    assert job.output_dir == tmp_path / "output" / "data"
+    assert job.model_dir == tmp_path / "model"
+    by_variable = detect_training_job({ROOT_ENV_VAR: str(tmp_path / "elsewhere"), "SM_CHANNEL_TRAINING": "/data/in"})
+    assert by_variable.channel == Path("/data/in")
+
+
+def test_hyperparameters_map_onto_build_options_whatever_their_form():
+    assert parse_hyperparameters(
+        {"epochs": "10", "batch_size": 64, "limit-train": "2000", "kernel-sizes": '"3,5"', "seed": "-1", "force": "True"}
+    ) == {"epochs": 10, "batch_size": 64, "limit_train": 2000, "kernel_sizes": (3, 5), "seed": -1, "force": True}
+    with pytest.raises(SageMakerError, match="expected true or false"):
+        parse_hyperparameters({"force": "maybe"})
+    with pytest.raises(SageMakerError, match="kernel sizes must be among"):
+        parse_hyperparameters({"kernel-sizes": "4"})
+
+
+def test_the_entry_script_installs_neither_test_tools_nor_a_second_tensorflow():
+    requirements = [
+        'tensorflow-cpu<2.22,>=2.16; sys_platform == "linux"',
+        "numpy>=1.26",
+        "weasyprint<71,>=62",
+        'pytest>=8; extra == "test"',
+    ]
+    assert select_requirements(requirements, tensorflow_installed=True) == ["numpy>=1.26", "weasyprint<71,>=62"]
+    assert select_requirements(requirements, tensorflow_installed=False)[0].startswith("tensorflow-cpu")
