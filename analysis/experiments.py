@@ -7,7 +7,7 @@ actually be trained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -21,6 +21,22 @@ DEFAULT_KERNEL_SIZES = (3, 5, 7)
 # With 'valid' padding, two conv + 2x2 pool stages leave a positive feature
 # map on 28x28 inputs only for odd kernels up to 9.
 SUPPORTED_KERNEL_SIZES = (1, 3, 5, 7, 9)
+
+
+def parse_kernel_sizes(value: str | list) -> tuple[int, ...]:
+    """``"3,5,7"`` (or a list) -> ``(3, 5, 7)``; ValueError naming the problem otherwise."""
+    parts = value if isinstance(value, list) else str(value).split(",")
+    try:
+        sizes = tuple(sorted({int(part) for part in parts if str(part).strip()}))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a comma-separated list of integers, e.g. 3,5,7") from None
+    unknown = [size for size in sizes if size not in SUPPORTED_KERNEL_SIZES]
+    if not sizes or unknown:
+        raise ValueError(
+            f"unsupported kernel size(s) {', '.join(map(str, unknown)) or '(none given)'}; "
+            f"choose from {', '.join(map(str, SUPPORTED_KERNEL_SIZES))}"
+        )
+    return sizes
 
 
 @dataclass(frozen=True)
@@ -119,21 +135,48 @@ _RESULT_FIELDS = tuple(ModelResult.__dataclass_fields__.keys() - {"cached"})
 
 
 @dataclass(frozen=True)
-class ExperimentResults:
-    """All trained models, by name, in the order they were run."""
+class ModelRuns:
+    """One model trained once per seed, with the statistics the report quotes."""
 
-    models: dict[str, ModelResult]
-    kernel_sizes: tuple[int, ...]
+    name: str
+    runs: tuple[ModelResult, ...]  # in seed order; runs[0] is the first seed's
 
     @property
-    def baseline(self) -> ModelResult:
+    def params(self) -> int:
+        return self.runs[0].params
+
+    @property
+    def first(self) -> ModelResult:
+        """The run of the first seed, used where one trained model must be shown (confusions, mistakes)."""
+        return self.runs[0]
+
+    def mean(self, attribute: str) -> float:
+        return float(np.mean([getattr(run, attribute) for run in self.runs]))
+
+    def std(self, attribute: str) -> float | None:
+        """Sample standard deviation over seeds; None with a single seed, where it is unknown."""
+        if len(self.runs) < 2:
+            return None
+        return float(np.std([getattr(run, attribute) for run in self.runs], ddof=1))
+
+
+@dataclass(frozen=True)
+class ExperimentResults:
+    """All trained models, by name, each with one run per seed."""
+
+    models: dict[str, ModelRuns]
+    kernel_sizes: tuple[int, ...]
+    seeds: tuple[int, ...]
+
+    @property
+    def baseline(self) -> ModelRuns:
         return self.models[BASELINE.name]
 
     @property
-    def cnn(self) -> ModelResult:
+    def cnn(self) -> ModelRuns:
         return self.models[cnn(MAIN_KERNEL_SIZE).name]
 
-    def kernel_results(self) -> list[tuple[int, ModelResult]]:
+    def kernel_results(self) -> list[tuple[int, ModelRuns]]:
         return [(size, self.models[cnn(size).name]) for size in self.kernel_sizes]
 
 
@@ -170,20 +213,29 @@ def run_experiments(
     settings: TrainingSettings,
     cache: ResultCache,
     kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
+    seeds: tuple[int, ...] | None = None,
     force: bool = False,
     echo: Callable[[str], None] = lambda message: None,
 ) -> ExperimentResults:
-    """Train (or read back from the cache) every planned model and evaluate it on the test set.
+    """Train (or read back from the cache) every planned model once per seed, and evaluate each on the test set.
 
-    Each result is stored the moment its training ends, so an interrupted build
-    resumes from the last finished model.
+    Seeds come first in the loop, so an interrupted build has whole sets of
+    models to resume from; each result is stored the moment its training ends.
     """
+    seeds = (settings.seed,) if seeds is None else tuple(seeds)
     specs = plan_experiments(kernel_sizes)
-    results: dict[str, ModelResult] = {}
-    for position, spec in enumerate(specs, start=1):
-        label = f"[{position}/{len(specs)}] {spec.name}"
-        results[spec.name] = run_experiment(spec, dataset, settings, cache, force=force, echo=echo, label=label)
-    return ExperimentResults(models=results, kernel_sizes=tuple(sorted(set(kernel_sizes))))
+    runs: dict[str, list[ModelResult]] = {spec.name: [] for spec in specs}
+    total = len(specs) * len(seeds)
+    for seed_index, seed in enumerate(seeds):
+        seeded = replace(settings, seed=seed)
+        for spec_index, spec in enumerate(specs):
+            label = f"[{seed_index * len(specs) + spec_index + 1}/{total}] {spec.name} seed {seed}"
+            runs[spec.name].append(run_experiment(spec, dataset, seeded, cache, force=force, echo=echo, label=label))
+    return ExperimentResults(
+        models={name: ModelRuns(name, tuple(results)) for name, results in runs.items()},
+        kernel_sizes=tuple(sorted(set(kernel_sizes))),
+        seeds=seeds,
+    )
 
 
 def run_experiment(

@@ -37,12 +37,17 @@ def make_cnn(
     return keras.Model(inputs, outputs, name=f"cnn_k{kernel_size}")
 
 
-def compile_for_training(model: keras.Model) -> keras.Model:
-    """The course's protocol: Adam at its default learning rate, cross-entropy, accuracy."""
+def compile_for_training(model: keras.Model, **options) -> keras.Model:
+    """The course's protocol: Adam at its default learning rate, cross-entropy, accuracy.
+
+    ``options`` go to ``model.compile`` as they are: execution settings such as
+    ``jit_compile`` or ``steps_per_execution``, which change speed, not the protocol.
+    """
     model.compile(
         optimizer=keras.optimizers.Adam(),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        **options,
     )
     return model
 

@@ -9,7 +9,7 @@ on the same machine gives the same numbers.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -53,24 +53,9 @@ def train_and_evaluate(
     echo: Callable[[str], None] = lambda message: None,
 ) -> ModelResult:
     """Train ``spec`` from a seeded initialisation and evaluate it on the whole test set."""
-    keras.utils.set_random_seed(settings.seed)
-    tf.config.experimental.enable_op_determinism()
-    model = compile_for_training(build_model(spec))
-
-    x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
-    training_data = _make_pipeline(scale_images(x_fit), y_fit, settings.batch_size, shuffle_seed=settings.seed)
-    validation_data = _make_pipeline(scale_images(x_val), y_val, settings.batch_size)
-
-    started = time.perf_counter()
-    history = model.fit(
-        training_data,
-        epochs=settings.epochs,
-        validation_data=validation_data if len(x_val) else None,
-        shuffle=False,  # The pipeline already reshuffles every epoch, with the seed.
-        verbose=0,
-        callbacks=[_EpochProgress(settings.epochs, echo)],
-    )
-    train_seconds = time.perf_counter() - started
+    model = prepare_model(spec, settings)
+    training_data, validation_data = make_pipelines(dataset, settings)
+    history, train_seconds = fit_model(model, training_data, validation_data, settings, echo)
 
     probabilities = model.predict(scale_images(dataset.x_test), batch_size=_EVALUATION_BATCH_SIZE, verbose=0)
     predictions = probabilities.argmax(axis=1)
@@ -82,11 +67,56 @@ def train_and_evaluate(
         test_loss=float(-np.mean(np.log(np.clip(true_probability, _EPSILON, 1.0 - _EPSILON)))),
         epochs=settings.epochs,
         train_seconds=train_seconds,
-        history={key: [float(value) for value in values] for key, values in history.history.items()},
+        history=history,
         layers=describe_layers(model),
         test_predictions=predictions.astype(np.uint8),
         test_confidence=probabilities.max(axis=1).astype(np.float32),
     )
+
+
+def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options) -> keras.Model:
+    """Seed every generator, switch on op determinism, then build and compile ``spec``.
+
+    ``compile_options`` go to :func:`compile_for_training` unchanged; the
+    benchmark uses them to try speed settings on the build's own path.
+    """
+    keras.utils.set_random_seed(settings.seed)
+    tf.config.experimental.enable_op_determinism()
+    return compile_for_training(build_model(spec), **compile_options)
+
+
+def make_pipelines(dataset: Dataset, settings: TrainingSettings) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
+    """The training pipeline (seeded reshuffling) and the validation one, ``None`` when nothing is held out."""
+    x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
+    training_data = _make_pipeline(scale_images(x_fit), y_fit, settings.batch_size, shuffle_seed=settings.seed)
+    validation_data = _make_pipeline(scale_images(x_val), y_val, settings.batch_size) if len(x_val) else None
+    return training_data, validation_data
+
+
+def fit_model(
+    model: keras.Model,
+    training_data: tf.data.Dataset,
+    validation_data: tf.data.Dataset | None,
+    settings: TrainingSettings,
+    echo: Callable[[str], None] = lambda message: None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[dict[str, list[float]], float]:
+    """Run ``model.fit`` as the build does; return the per-epoch history and the wall time of the whole fit.
+
+    ``callbacks`` are added to the build's own progress report; the benchmark
+    times epochs with one.
+    """
+    started = time.perf_counter()
+    history = model.fit(
+        training_data,
+        epochs=settings.epochs,
+        validation_data=validation_data,
+        shuffle=False,  # The pipeline already reshuffles every epoch, with the seed.
+        verbose=0,
+        callbacks=[_EpochProgress(settings.epochs, echo), *callbacks],
+    )
+    train_seconds = time.perf_counter() - started
+    return {key: [float(value) for value in values] for key, values in history.history.items()}, train_seconds
 
 
 def _make_pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:

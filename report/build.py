@@ -72,7 +72,8 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     with timer.stage("training", "Training models"):
         try:
             experiments = run_experiments(
-                dataset, config.training, cache, kernel_sizes=config.kernel_sizes, force=config.force, echo=echo
+                dataset, config.training, cache, kernel_sizes=config.kernel_sizes, seeds=config.seed_list,
+                force=config.force, echo=echo,
             )
         except KeyboardInterrupt as interrupt:
             # Say what survived: every model that finished is already in the cache.

@@ -15,7 +15,7 @@ import click
 
 from analysis.data import DATA_ENV_VAR
 from analysis.errors import OptionError, ReportError
-from analysis.experiments import DEFAULT_KERNEL_SIZES, SUPPORTED_KERNEL_SIZES
+from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.sagemaker import (
@@ -36,16 +36,9 @@ from report.sagemaker_job import detect_training_job, run_training_job
 
 def _parse_kernel_sizes(context: click.Context, parameter: click.Parameter, value: str) -> tuple[int, ...]:
     try:
-        sizes = tuple(sorted({int(part) for part in value.split(",") if part.strip()}))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a comma-separated list of integers, e.g. 3,5,7") from None
-    unknown = [size for size in sizes if size not in SUPPORTED_KERNEL_SIZES]
-    if not sizes or unknown:
-        raise click.BadParameter(
-            f"unsupported kernel size(s) {', '.join(map(str, unknown)) or '(none given)'}; "
-            f"choose from {', '.join(map(str, SUPPORTED_KERNEL_SIZES))}"
-        )
-    return sizes
+        return parse_kernel_sizes(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 class _ReportGroup(click.Group):
@@ -110,7 +103,9 @@ def main(debug: bool) -> None:
                    "then data/mnist.npz, then ~/.keras/datasets/mnist.npz, then Keras's download.")
 @click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True, help="Training epochs per model.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Training batch size.")
-@click.option("--seed", type=int, default=42, show_default=True, help="Random seed for weights and shuffling.")
+@click.option("--seed", type=int, default=42, show_default=True, help="First random seed (weights and shuffling).")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std.")
 @click.option("--limit-train", type=click.IntRange(min=20), default=None,
               help="Use only the first N training images (the last 10% of them for validation); for quick runs.")
 @click.option("--kernel-sizes", default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
@@ -119,7 +114,7 @@ def main(debug: bool) -> None:
               help=f"Where finished results are kept. Default: {default_cache_dir()}.")
 @click.option("--force", is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, limit_train: int | None,
+def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, seeds: int, limit_train: int | None,
           kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool) -> None:
     """Train the models, measure them, and write the report (PDF, HTML, JSON).
 
@@ -132,6 +127,7 @@ def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
+        seeds=seeds,
         limit_train=limit_train,
         kernel_sizes=kernel_sizes,
         cache_dir=cache_dir,

@@ -25,6 +25,7 @@ class BuildConfig:
     epochs: int = 10
     batch_size: int = 32
     seed: int = 42
+    seeds: int = 3
     limit_train: int | None = None
     kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES
     cache_dir: Path | None = None
@@ -44,6 +45,11 @@ class BuildConfig:
         return self.cache_dir if self.cache_dir is not None else default_cache_dir()
 
     @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds each model is trained with: ``seed``, ``seed + 1``, ..."""
+        return tuple(self.seed + offset for offset in range(self.seeds))
+
+    @property
     def training(self) -> TrainingSettings:
         return TrainingSettings(
             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
@@ -54,7 +60,7 @@ class BuildConfig:
         arguments = ["cnn-report", "build", "--out", str(self.out)]
         if self.data is not None:
             arguments += ["--data", str(self.data)]
-        arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed)]
+        arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]
         arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from analysis.data import Dataset  # noqa: E402
 from analysis.eda import EdaResults  # noqa: E402
-from analysis.experiments import ExperimentResults, ModelResult, confusion_matrix  # noqa: E402
+from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, confusion_matrix  # noqa: E402
 
 _DPI = 200
 _WIDTH = 6.3  # inches: the A4 text column at the report's margins
@@ -74,8 +74,8 @@ def make_figures(dataset: Dataset, eda: EdaResults, experiments: ExperimentResul
             mean_images=_plot_mean_images(eda),
             intensity_histogram=_plot_intensity_histogram(eda),
             learning_curves=_plot_learning_curves(experiments),
-            confusion_matrix=_plot_confusion_matrix(dataset.y_test, experiments.cnn),
-            misclassified=_plot_misclassified(dataset, experiments.cnn),
+            confusion_matrix=_plot_confusion_matrices(dataset.y_test, experiments),
+            misclassified=_plot_misclassified(dataset, experiments.cnn.first),
             kernel_sizes=_plot_kernel_sizes(experiments),
         )
 
@@ -142,13 +142,19 @@ def _plot_intensity_histogram(eda: EdaResults) -> str:
 
 def _plot_learning_curves(experiments: ExperimentResults) -> str:
     figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(_WIDTH, 2.5))
-    for result, colour, label in ((experiments.baseline, COLOURS["baseline"], "baseline"), (experiments.cnn, COLOURS["cnn"], "CNN 3×3")):
-        epochs = np.arange(1, len(result.history["loss"]) + 1)
-        accuracy_axis.plot(epochs, result.history["accuracy"], color=colour, linestyle="--", label=f"{label}, train")
-        loss_axis.plot(epochs, result.history["loss"], color=colour, linestyle="--", label=f"{label}, train")
-        if "val_accuracy" in result.history:
-            accuracy_axis.plot(epochs, result.history["val_accuracy"], color=colour, marker="o", markersize=3, label=f"{label}, validation")
-            loss_axis.plot(epochs, result.history["val_loss"], color=colour, marker="o", markersize=3, label=f"{label}, validation")
+    for runs, colour, label in ((experiments.baseline, COLOURS["baseline"], "baseline"), (experiments.cnn, COLOURS["cnn"], "CNN 3×3")):
+        for key, axis, style in (("accuracy", accuracy_axis, "train"), ("val_accuracy", accuracy_axis, "validation"),
+                                 ("loss", loss_axis, "train"), ("val_loss", loss_axis, "validation")):
+            if key not in runs.first.history:
+                continue
+            curves = np.array([run.history[key] for run in runs.runs])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            validation = style == "validation"
+            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--",
+                      marker="o" if validation else None, markersize=3, label=f"{label}, {style}")
+            if len(curves) > 1:
+                # The band spans the seeds' lowest to highest value at each epoch.
+                axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=colour, alpha=0.15, linewidth=0)
     accuracy_axis.set_title("accuracy")
     loss_axis.set_title("cross-entropy loss")
     for axis in (accuracy_axis, loss_axis):
@@ -160,24 +166,31 @@ def _plot_learning_curves(experiments: ExperimentResults) -> str:
     return _to_data_uri(figure)
 
 
-def _plot_confusion_matrix(true_labels: np.ndarray, result: ModelResult) -> str:
-    matrix = confusion_matrix(true_labels, result.test_predictions)
-    figure, axis = plt.subplots(figsize=(3.6, 3.3))
-    # Show mistakes, not the diagonal: on MNIST the diagonal would wash out every other cell.
+def _plot_confusion_matrices(true_labels: np.ndarray, experiments: ExperimentResults) -> str:
+    figure, axes = plt.subplots(1, 2, figsize=(_WIDTH, 3.3))
+    for axis, runs, title in ((axes[0], experiments.baseline, "baseline"), (axes[1], experiments.cnn, "CNN 3×3")):
+        _draw_confusion_matrix(axis, confusion_matrix(true_labels, runs.first.test_predictions))
+        axis.set_title(title)
+    axes[1].set_ylabel("")
+    figure.tight_layout()
+    return _to_data_uri(figure)
+
+
+def _draw_confusion_matrix(axis: plt.Axes, matrix: np.ndarray) -> None:
+    # Shade mistakes, not the diagonal: on MNIST the diagonal would wash out every other cell.
     off_diagonal = matrix.copy()
     np.fill_diagonal(off_diagonal, 0)
     axis.imshow(off_diagonal, cmap="Reds", vmin=0, vmax=max(1, off_diagonal.max()))
     for (row, column), count in np.ndenumerate(matrix):
         if count:
             diagonal = row == column
-            axis.text(column, row, str(count), ha="center", va="center", fontsize=6 if diagonal else 7,
+            axis.text(column, row, str(count), ha="center", va="center", fontsize=4.5 if diagonal else 6,
                       color="#555555" if diagonal else "black", fontweight="normal" if diagonal else "bold")
     axis.set_xticks(range(10))
     axis.set_yticks(range(10))
     axis.set_xlabel("predicted digit")
     axis.set_ylabel("true digit")
     axis.grid(False)
-    return _to_data_uri(figure)
 
 
 def _plot_misclassified(dataset: Dataset, result: ModelResult) -> str:
@@ -199,16 +212,18 @@ def _plot_misclassified(dataset: Dataset, result: ModelResult) -> str:
 
 def _plot_kernel_sizes(experiments: ExperimentResults) -> str:
     sizes = [size for size, _ in experiments.kernel_results()]
-    results = [result for _, result in experiments.kernel_results()]
+    models: list[ModelRuns] = [runs for _, runs in experiments.kernel_results()]
     figure, accuracy_axis = plt.subplots(figsize=(_WIDTH, 2.4))
-    accuracy_axis.plot(sizes, [100 * r.test_accuracy for r in results], marker="o", color=COLOURS["cnn"], label="test accuracy")
+    spreads = [100 * (runs.std("test_accuracy") or 0.0) for runs in models]
+    accuracy_axis.errorbar(sizes, [100 * runs.mean("test_accuracy") for runs in models], yerr=spreads, marker="o",
+                           capsize=3, color=COLOURS["cnn"], label="test accuracy")
     accuracy_axis.set_xlabel("kernel size (k × k)")
     accuracy_axis.set_ylabel("test accuracy (%)", color=COLOURS["cnn"])
     accuracy_axis.set_xticks(sizes)
     params_axis = accuracy_axis.twinx()
-    params_axis.bar(sizes, [r.params / 1000 for r in results], width=0.6, alpha=0.25, color=COLOURS["baseline"], label="parameters")
+    params_axis.bar(sizes, [runs.params / 1000 for runs in models], width=0.6, alpha=0.25, color=COLOURS["baseline"], label="parameters")
     params_axis.set_ylabel("parameters (thousands)", color=COLOURS["baseline"])
-    params_axis.set_ylim(0, max(r.params for r in results) / 1000 * 1.25)
+    params_axis.set_ylim(0, max(runs.params for runs in models) / 1000 * 1.25)
     params_axis.grid(False)
     params_axis.spines["right"].set_visible(True)
     # Draw the accuracy line above the bars.

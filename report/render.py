@@ -55,7 +55,29 @@ def format_seconds(value: float) -> str:
     return f"{minutes} min {seconds:02d} s"
 
 
+def format_percent_spread(value: float, spread: float | None, digits: int = 2) -> str:
+    """Mean and standard deviation over seeds: '98.94 ± 0.05%'; just '98.94%' with a single seed."""
+    if spread is None:
+        return format_percent(value, digits)
+    return f"{100 * value:.{digits}f} ± {100 * spread:.{digits}f}%"
+
+
+def format_decimal_spread(value: float, spread: float | None, digits: int = 4) -> str:
+    """'0.0416 ± 0.0012', or '0.0416' with a single seed."""
+    if spread is None:
+        return format_decimal(value, digits)
+    return f"{value:.{digits}f} ± {spread:.{digits}f}"
+
+
+def format_count(value: float) -> str:
+    """A count, or a mean of counts over seeds: '1,234' or '105.3'."""
+    return format_integer(value) if float(value).is_integer() else f"{value:,.1f}"
+
+
 FILTERS = {
+    "percent_spread": format_percent_spread,
+    "decimal_spread": format_decimal_spread,
+    "count": format_count,
     "percent": format_percent,
     "points": format_points,
     "integer": format_integer,

@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 from analysis.cache import ResultCache
 from analysis.data import load_dataset
 from analysis.errors import ReportError, SageMakerError
-from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments, run_experiment
+from analysis.experiments import parse_kernel_sizes, plan_experiments, run_experiment
 from report.build import BuildOutputs, build
 from report.config import BuildConfig
 
@@ -148,7 +148,8 @@ def train_model(config: BuildConfig, model: str, echo: Callable[[str], None] = l
     cache = ResultCache(config.resolved_cache_dir, on_warning=lambda message: echo(f"warning: {message}"))
     cache.prepare()
     dataset = load_dataset(config.data)
-    run_experiment(specs[model], dataset, config.training, cache, force=config.force, echo=echo)
+    for seed in config.seed_list:
+        run_experiment(specs[model], dataset, replace(config.training, seed=seed), cache, force=config.force, echo=echo)
 
 
 def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, object]:
@@ -211,18 +212,6 @@ def _boolean(value: object) -> bool:
     raise ValueError("expected true or false")
 
 
-def _kernel_sizes(value: object) -> tuple[int, ...]:
-    parts = value if isinstance(value, list) else str(value).split(",")
-    try:
-        sizes = tuple(sorted({int(part) for part in parts if str(part).strip()}))
-    except ValueError:
-        raise ValueError("expected a comma-separated list of integers, e.g. 3,5,7") from None
-    unknown = [size for size in sizes if size not in SUPPORTED_KERNEL_SIZES]
-    if not sizes or unknown:
-        raise ValueError(f"kernel sizes must be among {', '.join(map(str, SUPPORTED_KERNEL_SIZES))}")
-    return sizes
-
-
 def _model_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a model name such as baseline or cnn_k5")
@@ -233,8 +222,9 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "epochs": _integer(minimum=1),
     "batch_size": _integer(minimum=1),
     "seed": _integer(minimum=None),
+    "seeds": _integer(minimum=1),
     "limit_train": _integer(minimum=_MIN_LIMIT_TRAIN),
-    "kernel_sizes": _kernel_sizes,
+    "kernel_sizes": parse_kernel_sizes,
     "cache_dir": lambda value: Path(str(value)),
     "force": _boolean,
     MODEL_HYPERPARAMETER: _model_name,

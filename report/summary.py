@@ -15,11 +15,8 @@ import numpy as np
 from analysis.data import Dataset
 from analysis.eda import EdaResults
 from analysis.environment import describe_machine, library_versions
-from analysis.experiments import ExperimentResults, ModelResult, TrainingSettings, confusion_matrix
+from analysis.experiments import ExperimentResults, ModelRuns, TrainingSettings, confusion_matrix
 
-# Below this spread (in percentage points of test accuracy) a single run per
-# kernel size cannot tell the sizes apart from seed-to-seed variation.
-KERNEL_SPREAD_WITHIN_NOISE_PP = 0.5
 TOP_CONFUSIONS = 3
 
 
@@ -32,7 +29,7 @@ def summarize(
     stage_seconds: dict[str, float],
 ) -> dict:
     """Collect the numbers of one build into the structure of report.json."""
-    models = {name: _summarize_model(result, dataset.y_test) for name, result in experiments.models.items()}
+    models = {name: _summarize_model(runs, dataset.y_test) for name, runs in experiments.models.items()}
     return {
         "dataset": {
             "path": str(dataset.path.resolve()),
@@ -42,9 +39,10 @@ def summarize(
         },
         "models": models,
         "comparison": _compare(experiments, models, dataset),
-        "kernels": [_summarize_kernel(size, result) for size, result in experiments.kernel_results()],
+        "kernels": [_summarize_kernel(size, runs, models[runs.name]) for size, runs in experiments.kernel_results()],
         "settings": {
             **settings.to_dict(),
+            "seeds": list(experiments.seeds),
             "kernel_sizes": list(experiments.kernel_sizes),
             "n_fit": _fit_size(dataset, settings),
             "n_validation": _train_size(dataset, settings) - _fit_size(dataset, settings),
@@ -67,25 +65,59 @@ def _fit_size(dataset: Dataset, settings: TrainingSettings) -> int:
     return int(_train_size(dataset, settings) * (1.0 - settings.validation_split))
 
 
-def _summarize_model(result: ModelResult, true_labels: np.ndarray) -> dict:
-    matrix = confusion_matrix(true_labels, result.test_predictions)
-    per_class = matrix.diagonal() / matrix.sum(axis=1)
+def _summarize_model(runs: ModelRuns, true_labels: np.ndarray) -> dict:
+    per_seed = []
+    for run in runs.runs:
+        matrix = confusion_matrix(true_labels, run.test_predictions)
+        per_seed.append({
+            "test_accuracy": run.test_accuracy,
+            "test_loss": run.test_loss,
+            "test_mistakes": int(matrix.sum() - matrix.trace()),
+            "train_seconds": run.train_seconds,
+            "cached": run.cached,
+            "per_class_accuracy": (matrix.diagonal() / matrix.sum(axis=1)).tolist(),
+            "history": run.history,
+        })
+    # Confusions and mistakes are shown for one trained model: the first seed's.
+    first_matrix = confusion_matrix(true_labels, runs.first.test_predictions)
     return {
-        "params": result.params,
-        "test_accuracy": result.test_accuracy,
-        "test_loss": result.test_loss,
-        "test_error": 1.0 - result.test_accuracy,
-        "test_mistakes": int(matrix.sum() - matrix.trace()),
-        "epochs": result.epochs,
-        "train_seconds": result.train_seconds,
-        "seconds_per_epoch": result.train_seconds / max(1, result.epochs),
-        "cached": result.cached,
-        "history": result.history,
-        "layers": result.layers,
-        "per_class_accuracy": {str(digit): float(value) for digit, value in enumerate(per_class)},
-        "confusion_matrix": matrix.tolist(),
-        "top_confusions": _top_confusions(matrix),
+        "params": runs.params,
+        "runs": len(runs.runs),
+        "test_accuracy": runs.mean("test_accuracy"),
+        "test_accuracy_std": runs.std("test_accuracy"),
+        "test_loss": runs.mean("test_loss"),
+        "test_loss_std": runs.std("test_loss"),
+        "test_error": 1.0 - runs.mean("test_accuracy"),
+        "test_error_std": runs.std("test_accuracy"),
+        "test_mistakes": float(np.mean([run["test_mistakes"] for run in per_seed])),
+        "epochs": runs.first.epochs,
+        "train_seconds": runs.mean("train_seconds"),
+        "train_seconds_std": runs.std("train_seconds"),
+        "seconds_per_epoch": runs.mean("train_seconds") / max(1, runs.first.epochs),
+        "cached": all(run.cached for run in runs.runs),
+        "history": _mean_history([run.history for run in runs.runs]),
+        "layers": runs.first.layers,
+        "per_class_accuracy": {
+            str(digit): float(np.mean([run["per_class_accuracy"][digit] for run in per_seed])) for digit in range(10)
+        },
+        "confusion_matrix": first_matrix.tolist(),
+        "top_confusions": _top_confusions(first_matrix),
+        "per_seed": per_seed,
     }
+
+
+def _mean_history(histories: list[dict[str, list[float]]]) -> dict[str, list[float]]:
+    return {key: np.mean([history[key] for history in histories], axis=0).tolist() for key in histories[0]}
+
+
+def differs_beyond_spread(mean_a: float, std_a: float | None, mean_b: float, std_b: float | None) -> bool | None:
+    """Whether two means differ by more than their combined run-to-run spread (std_a + std_b).
+
+    None when either spread is unknown (a single seed): then no claim can be made.
+    """
+    if std_a is None or std_b is None:
+        return None
+    return abs(mean_a - mean_b) > std_a + std_b
 
 
 def _top_confusions(matrix: np.ndarray) -> list[dict]:
@@ -98,10 +130,10 @@ def _top_confusions(matrix: np.ndarray) -> list[dict]:
 
 def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> dict:
     baseline, cnn = models[experiments.baseline.name], models[experiments.cnn.name]
-    kernel_accuracies = {size: models[result.name]["test_accuracy"] for size, result in experiments.kernel_results()}
-    best_kernel = max(kernel_accuracies, key=lambda size: (kernel_accuracies[size], -size))
-    worst_kernel = min(kernel_accuracies, key=lambda size: (kernel_accuracies[size], size))
-    kernel_spread_pp = 100 * (kernel_accuracies[best_kernel] - kernel_accuracies[worst_kernel])
+    kernels = {size: models[runs.name] for size, runs in experiments.kernel_results()}
+    best_kernel = max(kernels, key=lambda size: (kernels[size]["test_accuracy"], -size))
+    worst_kernel = min(kernels, key=lambda size: (kernels[size]["test_accuracy"], size))
+    best, worst = kernels[best_kernel], kernels[worst_kernel]
     per_class_gain = {
         digit: cnn["per_class_accuracy"][digit] - baseline["per_class_accuracy"][digit] for digit in baseline["per_class_accuracy"]
     }
@@ -109,8 +141,12 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
     conv1 = _layer(cnn["layers"], "conv1")
     conv1_positions = conv1["output_shape"][0] * conv1["output_shape"][1]
     return {
+        "seeds": len(experiments.seeds),
         "cnn_better": cnn["test_accuracy"] > baseline["test_accuracy"],
         "accuracy_gain_pp": 100 * (cnn["test_accuracy"] - baseline["test_accuracy"]),
+        "gain_beyond_spread": differs_beyond_spread(
+            cnn["test_accuracy"], cnn["test_accuracy_std"], baseline["test_accuracy"], baseline["test_accuracy_std"]
+        ),
         "error_ratio": baseline["test_error"] / cnn["test_error"] if cnn["test_error"] > 0 else None,
         "loss_ratio": baseline["test_loss"] / cnn["test_loss"] if cnn["test_loss"] > 0 else None,
         "params_ratio": cnn["params"] / baseline["params"],
@@ -122,9 +158,11 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
         "most_helped_gain_pp": 100 * per_class_gain[most_helped],
         "best_kernel": best_kernel,
         "worst_kernel": worst_kernel,
-        "kernel_spread_pp": kernel_spread_pp,
-        "kernel_spread_within_noise": kernel_spread_pp < KERNEL_SPREAD_WITHIN_NOISE_PP,
-        "kernel_params_monotonic": _is_monotonic([models[r.name]["params"] for _, r in experiments.kernel_results()]),
+        "kernel_spread_pp": 100 * (best["test_accuracy"] - worst["test_accuracy"]),
+        "kernel_difference_beyond_spread": differs_beyond_spread(
+            best["test_accuracy"], best["test_accuracy_std"], worst["test_accuracy"], worst["test_accuracy_std"]
+        ),
+        "kernel_params_monotonic": _is_monotonic([kernels[size]["params"] for size in sorted(kernels)]),
         # Weight sharing, in numbers: a dense layer mapping the image to conv1's
         # output would need one weight per (pixel, output unit) pair.
         "conv1_params": conv1["params"],
@@ -150,16 +188,18 @@ def _is_monotonic(values: list[float]) -> bool:
     return all(a <= b for a, b in zip(values, values[1:])) or all(a >= b for a, b in zip(values, values[1:]))
 
 
-def _summarize_kernel(size: int, result: ModelResult) -> dict:
-    shapes = {layer["name"]: layer["output_shape"] for layer in result.layers}
-    params = {layer["name"]: layer["params"] for layer in result.layers}
+def _summarize_kernel(size: int, runs: ModelRuns, model: dict) -> dict:
+    shapes = {layer["name"]: layer["output_shape"] for layer in model["layers"]}
+    params = {layer["name"]: layer["params"] for layer in model["layers"]}
     return {
         "kernel_size": size,
-        "name": result.name,
-        "params": result.params,
-        "test_accuracy": result.test_accuracy,
-        "test_loss": result.test_loss,
-        "train_seconds": result.train_seconds,
+        "name": runs.name,
+        "params": model["params"],
+        "test_accuracy": model["test_accuracy"],
+        "test_accuracy_std": model["test_accuracy_std"],
+        "test_loss": model["test_loss"],
+        "test_loss_std": model["test_loss_std"],
+        "train_seconds": model["train_seconds"],
         "feature_maps": {name: shapes[name] for name in ("conv1", "pool1", "conv2", "pool2", "flatten")},
         "layer_params": {name: params[name] for name in ("conv1", "conv2", "hidden", "probabilities")},
         "receptive_field": receptive_field(size),

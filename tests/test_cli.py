@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from report.cli import main
 
-BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--limit-train", "--kernel-sizes",
+BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--seeds", "--limit-train", "--kernel-sizes",
                  "--cache-dir", "--force", "--quiet"]
 
 
@@ -36,6 +36,7 @@ def test_build_help_explains_every_option():
         (["--epochs", "0"], "--epochs"),
         (["--batch-size", "-1"], "--batch-size"),
         (["--limit-train", "5"], "--limit-train"),
+        (["--seeds", "0"], "--seeds"),
         (["--kernel-sizes", "4"], "--kernel-sizes"),
         (["--kernel-sizes", "three"], "--kernel-sizes"),
     ],
@@ -73,7 +74,7 @@ def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_np
     out = tmp_path / "out" / "tiny.pdf"
     out.parent.mkdir()
     arguments = ["build", "--out", str(out), "--data", str(tiny_npz), "--epochs", "1", "--kernel-sizes", "3",
-                 "--cache-dir", str(tmp_path / "cache"), "--quiet"]
+                 "--seeds", "2", "--cache-dir", str(tmp_path / "cache"), "--quiet"]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
     assert result.output == ""
@@ -83,3 +84,7 @@ def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_np
     assert set(summary["models"]) == {"baseline", "cnn_k3"}
     assert summary["dataset"]["n_train"] == 200
     assert summary["settings"]["kernel_sizes"] == [3]
+    assert summary["settings"]["seeds"] == [42, 43]
+    runs = summary["models"]["cnn_k3"]["per_seed"]
+    assert len(runs) == 2
+    assert summary["models"]["cnn_k3"]["test_accuracy"] == (runs[0]["test_accuracy"] + runs[1]["test_accuracy"]) / 2

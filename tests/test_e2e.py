@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from report.cli import main
-from report.render import format_decimal, format_integer, format_percent
+from report.render import format_decimal_spread, format_integer, format_percent, format_percent_spread
 
 SECTIONS = [
     "1. Introduction",
@@ -37,7 +37,7 @@ LIMIT = "1500"
 def built(real_mnist, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("e2e")
     arguments = ["build", "--out", str(folder / "report.pdf"), "--data", str(real_mnist), "--epochs", "1",
-                 "--limit-train", LIMIT, "--cache-dir", str(folder / "cache")]
+                 "--limit-train", LIMIT, "--seeds", "2", "--cache-dir", str(folder / "cache")]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
     return {"folder": folder, "arguments": arguments, "output": result.output,
@@ -52,7 +52,7 @@ def _pdf_text(path: Path) -> str:
 def test_progress_names_each_stage_and_epoch(built):
     for stage in ("Reading MNIST", "Exploring the data", "Training models", "Drawing figures", "Rendering PDF"):
         assert stage in built["output"]
-    assert "cnn_k7 epoch 1/1" in built["output"]
+    assert "cnn_k7 seed 43 epoch 1/1" in built["output"]
 
 
 def test_report_json_has_the_documented_structure(built):
@@ -66,6 +66,7 @@ def test_report_json_has_the_documented_structure(built):
         assert {"params", "test_accuracy", "test_loss", "epochs", "train_seconds", "history"} <= set(model)
         assert 0.5 < model["test_accuracy"] <= 1.0  # 1,500 images, one epoch: well above chance, far from perfect
         assert len(model["history"]["val_accuracy"]) == 1
+        assert len(model["per_seed"]) == 2 and model["test_accuracy_std"] is not None
     assert summary["models"]["baseline"]["params"] == 101_770
     assert summary["models"]["cnn_k3"]["params"] == 121_930
     assert summary["settings"]["limit_train"] == int(LIMIT)
@@ -79,13 +80,15 @@ def test_pdf_contains_every_section_and_the_numbers_of_report_json(built):
         assert section in text, section
     summary = built["summary"]
     for name, model in summary["models"].items():
-        assert format_percent(model["test_accuracy"]) in text, name
-        assert format_decimal(model["test_loss"]) in text, name
+        assert format_percent_spread(model["test_accuracy"], model["test_accuracy_std"]) in text, name
+        assert format_decimal_spread(model["test_loss"], model["test_loss_std"]) in text, name
         assert format_integer(model["params"]) in text, name
+        for run in model["per_seed"]:
+            assert format_percent(run["test_accuracy"]) in text, name
     for count in summary["dataset"]["class_counts"]["train"].values():
         assert format_integer(count) in text
     assert summary["dataset"]["sha256"] in text.replace(" ", "")
-    assert format_decimal(summary["dataset"]["pixels"]["train"]["mean"]) in text
+    assert f'{summary["dataset"]["pixels"]["train"]["mean"]:.4f}' in text
 
 
 def test_html_is_self_contained(built):
@@ -107,7 +110,7 @@ def test_rebuild_uses_the_cache_trains_nothing_and_skips_tensorflow(built):
     assert completed.returncode == 0, completed.stderr
     assert "TF_NOT_IMPORTED" in completed.stdout
     assert "training" not in completed.stderr.replace("Training models", "")
-    assert completed.stderr.count(": cached") == 4
+    assert completed.stderr.count(": cached") == 8
     summary = json.loads((built["folder"] / "report.json").read_text())
     assert all(model["cached"] for model in summary["models"].values())
     for name, model in summary["models"].items():

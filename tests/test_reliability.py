@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import make_arrays, write_npz
 from report.cli import main
 
-QUICK = ["--epochs", "1", "--kernel-sizes", "3", "--quiet"]
+QUICK = ["--epochs", "1", "--kernel-sizes", "3", "--seeds", "1", "--quiet"]
 
 
 def invoke(*arguments: str):
@@ -146,7 +146,7 @@ def test_killed_build_keeps_finished_models_and_the_next_build_resumes(tmp_path,
     np.savez(tmp_path / "mnist.npz", **make_arrays(n_train=3000, n_test=200))
     cache = tmp_path / "cache"
     arguments = ["build", "--out", tmp_path / "report.pdf", "--data", tmp_path / "mnist.npz", "--epochs", "6",
-                 "--kernel-sizes", "3,5,7", "--cache-dir", cache]
+                 "--kernel-sizes", "3,5,7", "--seeds", "1", "--cache-dir", cache]
     process = cli_process(*arguments)
     deadline = time.monotonic() + 120
     while not list(cache.glob("*.json")) and time.monotonic() < deadline and process.poll() is None:
@@ -168,7 +168,7 @@ def test_killed_build_keeps_finished_models_and_the_next_build_resumes(tmp_path,
 
 def test_damaged_cache_entry_is_reported_and_recomputed(tmp_path, tiny_npz):
     cache = tmp_path / "c"
-    arguments = ["build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--cache-dir", cache, "--epochs", "1", "--kernel-sizes", "3"]
+    arguments = ["build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--cache-dir", cache, "--epochs", "1", "--kernel-sizes", "3", "--seeds", "1"]
     assert invoke(*arguments).exit_code == 0
     entry = sorted(cache.glob("*.json"))[0]
     entry.write_text(entry.read_text()[:200])

@@ -59,22 +59,23 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     root = make_job_root(
         tmp_path,
         tiny_npz,
-        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "model": "baseline", "sagemaker_program": '"x.py"'},
+        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "seeds": "2", "model": "baseline",
+         "sagemaker_program": '"x.py"'},
     )
     step = subprocess.run(
         [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=600
     )
     assert step.returncode == 0, step.stderr
-    assert len(list((root / "model").glob("*.json"))) == 1
+    assert len(list((root / "model").glob("*.json"))) == 2  # the baseline, once per seed
     assert not (root / "output" / "data" / "report.pdf").exists()
 
     # The report step reads SM_HPS, which the toolkit has already decoded from JSON.
-    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3})
+    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3, "seeds": 2})
     report = subprocess.run(
         [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600
     )
     assert report.returncode == 0, report.stderr
-    assert "baseline: cached" in report.stderr
+    assert "baseline seed 42: cached" in report.stderr and "baseline seed 43: cached" in report.stderr
     output = root / "output" / "data"
     assert (output / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (output / "report.html").read_text(encoding="utf-8").lower()
@@ -84,7 +85,7 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     assert summary["settings"]["kernel_sizes"] == [3]
     assert summary["dataset"]["path"] == str((root / "input" / "data" / "training" / "mnist.npz").resolve())
     assert sorted(summary["models"]) == ["baseline", "cnn_k3"]
-    assert len(list((root / "model").glob("*.json"))) == 2
+    assert len(list((root / "model").glob("*.json"))) == 4  # baseline and cnn_k3, two seeds each
     assert not (root / "output" / "failure").exists()
     assert not (tmp_path / "user-cache" / "cnn-report").exists()
 
@@ -147,7 +148,7 @@ def test_hyperparameters_map_onto_build_options_whatever_their_form():
     ) == {"epochs": 10, "batch_size": 64, "limit_train": 2000, "kernel_sizes": (3, 5), "seed": -1, "force": True}
     with pytest.raises(SageMakerError, match="expected true or false"):
         parse_hyperparameters({"force": "maybe"})
-    with pytest.raises(SageMakerError, match="kernel sizes must be among"):
+    with pytest.raises(SageMakerError, match="unsupported kernel size"):
         parse_hyperparameters({"kernel-sizes": "4"})
 
 

@@ -1,0 +1,439 @@
+"""cnn-report's benchmark: training throughput against a plain Keras script, and the build's times and memory.
+
+Run on demand, never in CI's test suite::
+
+    python bench/bench.py [--limit-train N] [--variants all]
+
+It prints one line per figure (paste them into bench/RESULTS.md):
+
+- per model, the training throughput of a plain reference (``model.fit`` on
+  numpy arrays, the same model and settings) and of the build's own training
+  path, in samples/s and estimated GFLOP/s, and their ratio;
+- optionally, the same for speed variants of the build's path (XLA, steps per
+  execution, thread settings, a cached tf.data pipeline), with the final
+  epoch's accuracy so that equal accuracy can be checked;
+- the wall time of a whole default build, split by stage, its peak memory,
+  and the wall time of a cached rebuild and whether it imported TensorFlow.
+
+Every measurement runs in a fresh Python process that this script starts
+again with ``--worker``: thread settings only take effect before TensorFlow
+starts, op determinism (which the build switches on) cannot be switched off
+for the plain reference once on, and a build's peak memory is only its own in
+a process of its own. This process never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# The first epoch traces the training graph (and compiles it, with XLA); it is
+# run but not timed, so that throughput is the steady state a 10-epoch build sees.
+WARMUP_EPOCHS = 1
+STEPS_PER_EXECUTION = 32
+# Speed settings tried on top of the build's training path; a variant is one
+# of these or several joined with "+", e.g. "jit+spe".
+TWEAKS = {
+    "jit": "XLA: compile(jit_compile=True)",
+    "spe": f"compile(steps_per_execution={STEPS_PER_EXECUTION})",
+    "threads": "TensorFlow's intra-op threads = CPU count, inter-op threads = 1, set before it starts",
+    "cache-prefetch": "tf.data: .cache() before the shuffle, .prefetch(AUTOTUNE), autotuning on",
+    # Keras turns jit_compile off while op determinism is on, so XLA needs this one too.
+    "no-determinism": "op determinism left off (the build switches it on)",
+}
+ALL_VARIANTS = ("spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
+# The stages the build times, in the order it runs them (report.json, environment.stage_seconds).
+BUILD_STAGES = ("data", "eda", "training", "figures", "html", "pdf")
+RENDER_STAGES = ("figures", "html", "pdf")
+# The issue's targets, printed beside the figures they apply to.
+TARGET_RENDER_SECONDS = 10.0
+TARGET_CACHED_SECONDS = 3.0
+TARGET_PEAK_RSS_GIB = 2.0
+GIB = 1024**3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark the command line asks for; the exit status is 1 if any measurement failed."""
+    arguments = _parse_arguments(argv)
+    if arguments.worker is not None:
+        _run_worker(arguments.worker)
+        return 0
+
+    from analysis.data import load_dataset, resolve_data_path
+    from analysis.environment import describe_machine, library_versions
+    from analysis.experiments import TrainingSettings
+
+    data_path = resolve_data_path(arguments.data)
+    dataset = load_dataset(data_path)
+    if arguments.limit_train is not None and arguments.limit_train > dataset.n_train:
+        sys.exit(f"--limit-train {arguments.limit_train:,} exceeds the {dataset.n_train:,} training images in {data_path}")
+
+    machine = describe_machine()
+    versions = library_versions()
+    protocol = TrainingSettings()
+    images = f"all {dataset.n_train:,}" if arguments.limit_train is None else f"the first {arguments.limit_train:,}"
+    _emit(f"cnn-report benchmark, {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}")
+    _emit(f"command: {_command_line()}")
+    _emit(f"machine: {machine['processor']}, {machine['cpu_count']} CPUs ({_vector_extensions()}), {machine['platform']}")
+    _emit(f"load average at start: {os.getloadavg()[0]:.2f} (a quiet machine reads near 0)")
+    _emit("versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()))
+    _emit(f"data: {data_path} (sha256 {dataset.sha256[:12]}…), {images} training images, the last 10% held out")
+    _emit(
+        f"throughput: batch {protocol.batch_size}, seed {protocol.seed}, {arguments.throughput_epochs} timed epoch(s) after {WARMUP_EPOCHS} "
+        "warm-up epoch; samples/s count training images only, the validation pass excluded"
+    )
+    for variant in arguments.variants:
+        _emit(f"variant {variant}: " + "; ".join(TWEAKS[tweak] for tweak in variant.split("+")))
+
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="cnn-report-bench-") as scratch:
+        runner = _WorkerRunner(Path(scratch))
+        for model in arguments.models:
+            failures += _bench_model(runner, model, data_path, arguments)
+        if not arguments.skip_build:
+            failures += _bench_build(runner, Path(scratch), data_path, arguments)
+    return 1 if failures else 0
+
+
+def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments
+
+    known_models = [spec.name for spec in plan_experiments(SUPPORTED_KERNEL_SIZES)]
+    default_models = [spec.name for spec in plan_experiments()]
+
+    def model_list(value: str) -> list[str]:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in known_models]
+        if not names or unknown:
+            raise argparse.ArgumentTypeError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known_models)}")
+        return names
+
+    def variant_list(value: str) -> list[str]:
+        if value.strip() == "all":
+            return list(ALL_VARIANTS)
+        variants = []
+        for variant in filter(None, (part.strip() for part in value.split(","))):
+            tweaks = variant.split("+")
+            unknown = [tweak for tweak in tweaks if tweak not in TWEAKS]
+            if unknown or len(set(tweaks)) != len(tweaks):
+                raise argparse.ArgumentTypeError(f"bad variant {variant!r}; join distinct names from {', '.join(TWEAKS)} with '+', or say 'all'")
+            # One spelling per combination, in TWEAKS's order, so "spe+jit" and "jit+spe" are one variant.
+            variants.append("+".join(tweak for tweak in TWEAKS if tweak in tweaks))
+        return list(dict.fromkeys(variants))
+
+    parser = argparse.ArgumentParser(
+        prog="bench/bench.py",
+        description="Time cnn-report's training against a plain Keras script, and its whole build.",
+    )
+    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
+                        help="Train on the first N training images only (default: all 60,000).")
+    parser.add_argument("--epochs", type=int, default=10, metavar="N", help="Epochs of the timed build (default: 10).")
+    parser.add_argument("--throughput-epochs", type=int, default=1, metavar="N",
+                        help=f"Timed epochs per throughput measurement, after {WARMUP_EPOCHS} untimed warm-up epoch (default: 1).")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="mnist.npz or a folder of IDX files (default: found as `cnn-report build` finds it).")
+    parser.add_argument("--models", type=model_list, default=default_models, metavar="NAMES",
+                        help=f"Comma-separated models to time (default: {','.join(default_models)}).")
+    parser.add_argument("--variants", type=variant_list, default=[], metavar="LIST",
+                        help=f"Speed variants of the build's training to time as well: a comma-separated list of {', '.join(TWEAKS)} "
+                             f"and '+' combinations such as jit+no-determinism, or 'all' for {','.join(ALL_VARIANTS)} (default: none).")
+    parser.add_argument("--skip-build", action="store_true", help="Time training throughput only, not the build.")
+    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    for name in ("limit_train", "epochs", "throughput_epochs"):
+        value = getattr(arguments, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return arguments
+
+
+def _bench_model(runner: _WorkerRunner, model: str, data_path: Path, arguments: argparse.Namespace) -> int:
+    """Print the throughput lines of one model; return how many measurements failed."""
+    job = {"kind": "throughput", "model": model, "data": str(data_path), "limit_train": arguments.limit_train,
+           "epochs": arguments.throughput_epochs}
+    plain = runner.run({**job, "mode": "plain", "tweaks": []})
+    if plain is None:
+        _emit(f"throughput {model} plain: failed (see the error above)")
+        return 1
+    _emit(f"forward FLOPs {model}: {plain['forward_flops'] / 1e6:.3f} MFLOP per image (conv and dense multiply-adds and biases)")
+    _emit(f"throughput {model} plain: {_describe_throughput(plain)}")
+    failures = 0
+    for variant in ["pipeline", *arguments.variants]:
+        tweaks = [] if variant == "pipeline" else variant.split("+")
+        measured = runner.run({**job, "mode": "pipeline", "tweaks": tweaks})
+        if measured is None:
+            _emit(f"throughput {model} {variant}: failed (see the error above)")
+            failures += 1
+            continue
+        speed = _samples_per_second(measured) / _samples_per_second(plain)
+        line = f"throughput {model} {variant}: {_describe_throughput(measured, f'{speed:.2f}x plain speed (time {1 / speed:.2f}x)')}"
+        if "jit" in tweaks and not measured["xla"]:
+            line += " (Keras refused XLA and ran without it)"
+        _emit(line)
+    return failures
+
+
+def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, arguments: argparse.Namespace) -> int:
+    """Print the lines of a fresh default build and of its cached rebuild; return how many failed."""
+    out = scratch / "build" / "report.pdf"
+    out.parent.mkdir()
+    command = ["build", "--out", str(out), "--cache-dir", str(scratch / "cache"), "--data", str(data_path),
+               "--epochs", str(arguments.epochs)]
+    if arguments.limit_train is not None:
+        command += ["--limit-train", str(arguments.limit_train)]
+    job = {"kind": "build", "arguments": command}
+
+    started = time.perf_counter()
+    fresh = runner.run(job)
+    fresh_seconds = time.perf_counter() - started
+    if fresh is None:
+        _emit("build: failed (see the error above)")
+        return 1
+    summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    stages = summary["environment"]["stage_seconds"]
+    options = shlex.join(command[command.index("--epochs"):])
+    _emit(f"build wall: {fresh_seconds:.1f} s (process start to exit; cnn-report build {options}, other options at their defaults)")
+    for stage in BUILD_STAGES:
+        _emit(f"build stage {stage}: {stages[stage]:.2f} s")
+        if stage == "training":
+            for name, model in summary["models"].items():
+                runs = model.get("runs", 1)
+                _emit(f"build training {name}: {model['train_seconds']:.1f} s per run, {runs} run(s) (fit only, evaluation excluded)")
+    render_seconds = sum(stages[stage] for stage in RENDER_STAGES)
+    _emit(f"build figures+html+pdf: {render_seconds:.2f} s (target <= {TARGET_RENDER_SECONDS:g} s)")
+    _emit(f"build peak RSS: {fresh['peak_rss_bytes'] / GIB:.2f} GiB (target <= {TARGET_PEAK_RSS_GIB:g} GiB)")
+
+    started = time.perf_counter()
+    cached = runner.run(job)
+    cached_seconds = time.perf_counter() - started
+    if cached is None:
+        _emit("cached rebuild: failed (see the error above)")
+        return 1
+    imported = "yes" if cached["tensorflow_imported"] else "no"
+    stages = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["environment"]["stage_seconds"]
+    _emit(f"cached rebuild wall: {cached_seconds:.2f} s (target <= {TARGET_CACHED_SECONDS:g} s)")
+    _emit("cached rebuild stages: " + ", ".join(f"{stage} {stages[stage]:.2f} s" for stage in BUILD_STAGES))
+    _emit(f"cached rebuild imported tensorflow: {imported} (target: no)")
+    return 0
+
+
+def _samples_per_second(measured: dict) -> float:
+    return measured["samples"] / measured["seconds"]
+
+
+def _describe_throughput(measured: dict, comparison: str | None = None) -> str:
+    """Samples/s, estimated GFLOP/s (training taken as 3x the forward pass), and the final epoch's accuracy."""
+    speed = _samples_per_second(measured)
+    parts = [f"{speed:,.0f} samples/s", f"{3 * measured['forward_flops'] * speed / 1e9:.2f} GFLOP/s"]
+    if comparison is not None:
+        parts.append(comparison)
+    accuracy = f"final epoch accuracy {measured['accuracy']:.2%}"
+    if measured["val_accuracy"] is not None:
+        accuracy += f", val_accuracy {measured['val_accuracy']:.2%}"
+    return ", ".join(parts) + f"; {accuracy}"
+
+
+class _WorkerRunner:
+    """Runs one measurement in a fresh ``bench.py --worker`` process and reads back its result."""
+
+    def __init__(self, scratch: Path):
+        self._scratch = scratch
+        self._count = 0
+        # TensorFlow's C++ start-up notices would bury the figures; errors still show.
+        self._environment = {"TF_CPP_MIN_LOG_LEVEL": "2", **os.environ}
+
+    def run(self, job: dict) -> dict | None:
+        """The worker's result, or None (after its error has shown on stderr) if it failed."""
+        self._count += 1
+        job_path = self._scratch / f"job-{self._count}.json"
+        job_path.write_text(json.dumps({**job, "result": str(job_path.with_suffix(".result.json"))}), encoding="utf-8")
+        finished = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(job_path)],
+                                  env=self._environment, check=False)
+        if finished.returncode != 0:
+            return None
+        return json.loads(job_path.with_suffix(".result.json").read_text(encoding="utf-8"))
+
+
+def _run_worker(job_path: Path) -> None:
+    """The worker side: do one measurement and write its result as JSON where the job says."""
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    result = _time_training(job) if job["kind"] == "throughput" else _build_report(job)
+    Path(job["result"]).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _build_report(job: dict) -> dict:
+    """Run ``cnn-report build`` as a user does, in this process, and say what it cost."""
+    from report.cli import main as cnn_report
+
+    cnn_report.main(args=job["arguments"], prog_name="cnn-report", standalone_mode=False)
+    return {"tensorflow_imported": "tensorflow" in sys.modules, "peak_rss_bytes": _peak_rss_bytes()}
+
+
+def _time_training(job: dict) -> dict:
+    """Train one model for a warm-up epoch plus the timed ones, and time the latter."""
+    tweaks = set(job["tweaks"])
+    import tensorflow as tf
+
+    if "threads" in tweaks:
+        # Only possible before TensorFlow's runtime starts, so before Keras is imported.
+        tf.config.threading.set_intra_op_parallelism_threads(os.cpu_count() or 1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+    import keras
+
+    from analysis.data import load_dataset
+    from analysis.experiments import SUPPORTED_KERNEL_SIZES, TrainingSettings, plan_experiments
+    from analysis.models import compile_for_training
+    from analysis.training import (
+        build_model, fit_model, make_pipelines, prepare_model, scale_images, split_for_validation,
+    )
+
+    spec = {spec.name: spec for spec in plan_experiments(SUPPORTED_KERNEL_SIZES)}[job["model"]]
+    dataset = load_dataset(Path(job["data"]))
+    settings = TrainingSettings(epochs=WARMUP_EPOCHS + job["epochs"], limit_train=job["limit_train"])
+    # Keras's validation_split holds out the same last 10% as the build's split.
+    samples_per_epoch = len(split_for_validation(dataset.x_train, dataset.y_train, settings)[0])
+    clock = _EpochClock()
+    if job["mode"] == "plain":
+        # The reference: what a short, straightforward Keras script does with the same model and settings.
+        keras.utils.set_random_seed(settings.seed)
+        model = compile_for_training(build_model(spec))
+        x, y = scale_images(dataset.x_train[: settings.limit_train]), dataset.y_train[: settings.limit_train]
+        history = model.fit(x, y, batch_size=settings.batch_size, epochs=settings.epochs,
+                            validation_split=settings.validation_split, verbose=0, callbacks=[clock.callback()]).history
+    else:
+        options = {}
+        if "jit" in tweaks:
+            options["jit_compile"] = True
+        if "spe" in tweaks:
+            options["steps_per_execution"] = STEPS_PER_EXECUTION
+        if "no-determinism" in tweaks:
+            # prepare_model without its op determinism.
+            keras.utils.set_random_seed(settings.seed)
+            model = compile_for_training(build_model(spec), **options)
+        else:
+            model = prepare_model(spec, settings, **options)
+        pipelines = _cached_pipelines if "cache-prefetch" in tweaks else make_pipelines
+        training_data, validation_data = pipelines(dataset, settings)
+        history, _ = fit_model(model, training_data, validation_data, settings, callbacks=[clock.callback()])
+    timed = clock.training_seconds[WARMUP_EPOCHS:]
+    return {
+        "forward_flops": forward_flops(model),
+        "samples": samples_per_epoch * len(timed),
+        "seconds": sum(timed),
+        "accuracy": history["accuracy"][-1],
+        "val_accuracy": history["val_accuracy"][-1] if "val_accuracy" in history else None,
+        # Keras silently falls back to no XLA where it cannot use it; the line says so.
+        "xla": bool(model.jit_compile),
+    }
+
+
+def _cached_pipelines(dataset, settings):
+    """The 'cache-prefetch' variant of :func:`analysis.training.make_pipelines`: the tf.data recipe of the guides.
+
+    Same split, scaling, seeded reshuffling and batches as the build's; only
+    caching, prefetching and autotuning differ.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from analysis.training import scale_images, split_for_validation
+
+    def pipeline(x, y, shuffle_seed=None):
+        data = tf.data.Dataset.from_tensor_slices((scale_images(x), y.astype(np.int32))).cache()
+        if shuffle_seed is not None:
+            data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+        return data.batch(settings.batch_size).prefetch(tf.data.AUTOTUNE)
+
+    x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
+    return pipeline(x_fit, y_fit, shuffle_seed=settings.seed), pipeline(x_val, y_val) if len(x_val) else None
+
+
+class _EpochClock:
+    """Seconds each epoch spends training: from its start to the start of its validation pass (or its end)."""
+
+    def __init__(self):
+        self.training_seconds: list[float] = []
+        self._began = 0.0
+        self._trained: float | None = None
+
+    def callback(self):
+        """A Keras callback that feeds this clock."""
+        import keras
+
+        # Keras runs validation inside the epoch and calls on_test_begin when it starts.
+        return keras.callbacks.LambdaCallback(on_epoch_begin=self._begin, on_test_begin=self._stop, on_epoch_end=self._end)
+
+    def _begin(self, epoch, logs=None):
+        self._began, self._trained = time.perf_counter(), None
+
+    def _stop(self, logs=None):
+        self._trained = time.perf_counter()
+
+    def _end(self, epoch, logs=None):
+        finished = self._trained if self._trained is not None else time.perf_counter()
+        self.training_seconds.append(finished - self._began)
+
+
+def forward_flops(model) -> int:
+    """Floating-point operations of one image's forward pass, counted from the model's layers.
+
+    Conv2D: 2·H_out·W_out·C_out·k_h·k_w·C_in for the multiply-adds, plus
+    H_out·W_out·C_out for the bias. Dense: 2·in·out, plus out for the bias.
+    Activations, pooling, flattening and the softmax are not counted: for the
+    course's models they are under 1% of the total.
+    """
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            height, width, channels_out = layer.output.shape[1:]
+            kernel_height, kernel_width = layer.kernel_size
+            outputs = height * width * channels_out
+            total += 2 * outputs * kernel_height * kernel_width * layer.input.shape[-1] + (outputs if layer.use_bias else 0)
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units + (layer.units if layer.use_bias else 0)
+    return total
+
+
+def _peak_rss_bytes() -> int:
+    """This process's peak resident memory so far; Linux counts ru_maxrss in KiB, macOS in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _vector_extensions() -> str:
+    """Which of the vector extensions TensorFlow's CPU kernels use this CPU has, from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), [])
+    except OSError:
+        return "CPU flags unknown"
+    return ", ".join(f"{flag} {'yes' if flag in flags else 'no'}" for flag in ("avx2", "fma", "avx512f"))
+
+
+def _command_line() -> str:
+    """The command that ran this benchmark, with the interpreter relative to here when it lives below."""
+    interpreter = Path(sys.executable)
+    if interpreter.is_relative_to(Path.cwd()):
+        interpreter = interpreter.relative_to(Path.cwd())
+    return shlex.join([str(interpreter), *sys.argv])
+
+
+def _emit(line: str) -> None:
+    """One line of results on stdout, flushed at once, so that a long run shows its progress."""
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
