@@ -97,6 +97,7 @@ class ModelResult:
     layers: list[dict]
     test_predictions: np.ndarray = field(repr=False)  # (n_test,) predicted digit
     test_confidence: np.ndarray = field(repr=False)  # (n_test,) probability of the predicted digit
+    probes: dict = field(repr=False, default_factory=dict)  # see analysis.training.inspect_model
     cached: bool = False
 
     def to_dict(self) -> dict:
@@ -112,6 +113,7 @@ class ModelResult:
             "layers": self.layers,
             "test_predictions": self.test_predictions.astype(int).tolist(),
             "test_confidence": np.round(self.test_confidence.astype(float), 5).tolist(),
+            "probes": self.probes,
         }
 
     @classmethod
@@ -127,6 +129,7 @@ class ModelResult:
             layers=list(data["layers"]),
             test_predictions=np.asarray(data["test_predictions"], dtype=np.uint8),
             test_confidence=np.asarray(data["test_confidence"], dtype=np.float32),
+            probes=data["probes"],
             cached=cached,
         )
 

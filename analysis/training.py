@@ -17,9 +17,18 @@ import tensorflow as tf
 
 from analysis.data import Dataset
 from analysis.experiments import ModelResult, ModelSpec, TrainingSettings
+from analysis.probes import shift_accuracies
 from analysis.models import compile_for_training, describe_layers, make_baseline, make_cnn
 
 _EVALUATION_BATCH_SIZE = 1000
+FEATURE_MAPS_SHOWN = 16
+# Every model of a build is a new Keras model, so TensorFlow traces each one's
+# training step afresh and warns about "retracing"; that is expected here.
+tf.get_logger().setLevel("ERROR")
+# Run 32 training steps per call into TensorFlow instead of one: at batch 32
+# the per-step Python round-trip is a large share of a step on 2 CPU cores
+# (bench/RESULTS.md), and the numbers are the same step for step.
+BUILD_COMPILE_OPTIONS = {"steps_per_execution": 32}
 # Keras clips probabilities the same way inside its cross-entropy.
 _EPSILON = 1e-7
 
@@ -57,8 +66,10 @@ def train_and_evaluate(
     training_data, validation_data = make_pipelines(dataset, settings)
     history, train_seconds = fit_model(model, training_data, validation_data, settings, echo)
 
-    probabilities = model.predict(scale_images(dataset.x_test), batch_size=_EVALUATION_BATCH_SIZE, verbose=0)
+    test_images = tf.data.Dataset.from_tensor_slices(scale_images(dataset.x_test)).batch(_EVALUATION_BATCH_SIZE)
+    probabilities = model.predict(test_images, verbose=0)
     predictions = probabilities.argmax(axis=1)
+    probes = inspect_model(model, spec, dataset)
     true_probability = probabilities[np.arange(len(predictions)), dataset.y_test]
     return ModelResult(
         name=spec.name,
@@ -71,18 +82,44 @@ def train_and_evaluate(
         layers=describe_layers(model),
         test_predictions=predictions.astype(np.uint8),
         test_confidence=probabilities.max(axis=1).astype(np.float32),
+        probes=probes,
     )
+
+
+def inspect_model(model: keras.Model, spec: ModelSpec, dataset: Dataset) -> dict:
+    """What can only be measured while the trained model is in memory.
+
+    Every model: accuracy on shifted test digits. CNNs also: the first layer's
+    filters, and the feature maps of both conv layers for the first test digit
+    (the first :data:`FEATURE_MAPS_SHOWN` channels of each).
+    """
+    def predict(images: np.ndarray) -> np.ndarray:
+        return np.asarray(model(scale_images(images), training=False)).argmax(axis=1)
+
+    probes: dict = {"shift_accuracy": shift_accuracies(predict, dataset.x_test, dataset.y_test)}
+    if spec.architecture == "cnn":
+        kernels = model.get_layer("conv1").get_weights()[0]  # (k, k, 1 input channel, filters)
+        probes["conv1_filters"] = np.round(kernels[:, :, 0, :].transpose(2, 0, 1), 4).tolist()
+        extractor = keras.Model(model.input, [model.get_layer("conv1").output, model.get_layer("conv2").output])
+        conv1, conv2 = (np.asarray(maps) for maps in extractor(scale_images(dataset.x_test[:1]), training=False))
+        probes["feature_maps"] = {
+            "test_index": 0,
+            "conv1": np.round(conv1[0, :, :, :FEATURE_MAPS_SHOWN].transpose(2, 0, 1), 3).tolist(),
+            "conv2": np.round(conv2[0, :, :, :FEATURE_MAPS_SHOWN].transpose(2, 0, 1), 3).tolist(),
+        }
+    return probes
 
 
 def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options) -> keras.Model:
     """Seed every generator, switch on op determinism, then build and compile ``spec``.
 
-    ``compile_options`` go to :func:`compile_for_training` unchanged; the
-    benchmark uses them to try speed settings on the build's own path.
+    ``compile_options`` go to :func:`compile_for_training` over the build's
+    own (:data:`BUILD_COMPILE_OPTIONS`); the benchmark uses them to try speed
+    settings on the build's own path.
     """
     keras.utils.set_random_seed(settings.seed)
     tf.config.experimental.enable_op_determinism()
-    return compile_for_training(build_model(spec), **compile_options)
+    return compile_for_training(build_model(spec), **(BUILD_COMPILE_OPTIONS | compile_options))
 
 
 def make_pipelines(dataset: Dataset, settings: TrainingSettings) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:

@@ -22,6 +22,7 @@ from analysis.eda import describe_dataset
 from analysis.errors import OptionError, OutputError, RenderError
 from analysis.experiments import run_experiments
 from analysis.files import write_atomically
+from analysis.probes import run_probes
 from report.config import BuildConfig
 
 
@@ -69,18 +70,23 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     with timer.stage("eda", "Exploring the data"):
         eda = describe_dataset(dataset)
 
-    with timer.stage("training", "Training models"):
-        try:
+    try:
+        with timer.stage("training", "Training models"):
             experiments = run_experiments(
                 dataset, config.training, cache, kernel_sizes=config.kernel_sizes, seeds=config.seed_list,
                 force=config.force, echo=echo,
             )
-        except KeyboardInterrupt as interrupt:
-            # Say what survived: every model that finished is already in the cache.
-            raise type(interrupt)(
-                f"every model that finished training is cached in {cache.directory}; "
-                "run the same command again to resume from there"
-            ) from None
+        with timer.stage("probes", "Probing inductive bias (permuted pixels, smaller training sets)"):
+            probes = run_probes(
+                dataset, config.training, cache, seeds=config.seed_list, main_runs=experiments.models,
+                force=config.force, echo=echo,
+            )
+    except KeyboardInterrupt as interrupt:
+        # Say what survived: every model that finished is already in the cache.
+        raise type(interrupt)(
+            f"every model that finished training is cached in {cache.directory}; "
+            "run the same command again to resume from there"
+        ) from None
 
     # Imported late: matplotlib and the renderer cost a second or two, and the
     # checks above should fail fast.
@@ -88,13 +94,16 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     from report.render import render_html, render_pdf
     from report.summary import summarize
 
+    summary = summarize(
+        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(), timer.seconds
+    )
     with timer.stage("figures", "Drawing figures"):
-        figures = make_figures(dataset, eda, experiments)
+        figures = make_figures(dataset, eda, experiments, summary, lang=config.lang)
 
     with timer.stage("html", "Rendering HTML"):
-        # The summary is rendered with the stage times known so far; report.json gets all of them.
-        summary = summarize(dataset, eda, experiments, config.training, config.as_command_line(), timer.seconds)
-        html = render_html(summary, figures)
+        # The HTML shows the stage times known by now; report.json gets all of them.
+        summary["environment"]["stage_seconds"] = dict(timer.seconds)
+        html = render_html(summary, figures, lang=config.lang)
 
     try:
         with timer.stage("pdf", "Rendering PDF"):

@@ -18,6 +18,7 @@ from analysis.errors import OptionError, ReportError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
+from report.i18n import LANGUAGES
 from report.sagemaker import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
@@ -114,8 +115,10 @@ def main(debug: bool) -> None:
               help=f"Where finished results are kept. Default: {default_cache_dir()}.")
 @click.option("--force", is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the report: en (English) or es (Spanish).")
 def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, seeds: int, limit_train: int | None,
-          kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool) -> None:
+          kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool, lang: str) -> None:
     """Train the models, measure them, and write the report (PDF, HTML, JSON).
 
     Inside a SageMaker training job, the data, output folders and settings come
@@ -133,6 +136,7 @@ def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int,
         cache_dir=cache_dir,
         force=force,
         quiet=quiet,
+        lang=lang,
     )
     echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     job = detect_training_job()

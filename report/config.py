@@ -31,6 +31,7 @@ class BuildConfig:
     cache_dir: Path | None = None
     force: bool = False
     quiet: bool = False
+    lang: str = "en"
 
     @property
     def html_path(self) -> Path:
@@ -56,12 +57,12 @@ class BuildConfig:
         )
 
     def as_command_line(self) -> str:
-        """The command that reproduces this build's numbers, every setting spelled out."""
+        """The command that reproduces this build's report, every setting spelled out."""
         arguments = ["cnn-report", "build", "--out", str(self.out)]
         if self.data is not None:
             arguments += ["--data", str(self.data)]
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]
-        arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]
+        arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes)), "--lang", self.lang]
         return shlex.join(arguments)

@@ -26,6 +26,7 @@ from analysis.errors import ReportError, SageMakerError
 from analysis.experiments import parse_kernel_sizes, plan_experiments, run_experiment
 from report.build import BuildOutputs, build
 from report.config import BuildConfig
+from report.i18n import LANGUAGES
 
 ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
 DEFAULT_ROOT = Path("/opt/ml")
@@ -218,6 +219,12 @@ def _model_name(value: object) -> str:
     return value.strip()
 
 
+def _language(value: object) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"unknown report language; choose one of {', '.join(LANGUAGES)}")
+    return str(value)
+
+
 _PARSERS: dict[str, Callable[[object], object]] = {
     "epochs": _integer(minimum=1),
     "batch_size": _integer(minimum=1),
@@ -227,5 +234,6 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "kernel_sizes": parse_kernel_sizes,
     "cache_dir": lambda value: Path(str(value)),
     "force": _boolean,
+    "lang": _language,
     MODEL_HYPERPARAMETER: _model_name,
 }

@@ -16,15 +16,20 @@ from analysis.data import Dataset
 from analysis.eda import EdaResults
 from analysis.environment import describe_machine, library_versions
 from analysis.experiments import ExperimentResults, ModelRuns, TrainingSettings, confusion_matrix
+from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, SHIFT_TEST_IMAGES, ProbeResults
 
 TOP_CONFUSIONS = 3
+# "Still recognised" in the translation probe: the accuracy below which a shifted digit counts as lost.
+SHIFT_ACCURACY_THRESHOLD = 0.9
 
 
 def summarize(
     dataset: Dataset,
     eda: EdaResults,
     experiments: ExperimentResults,
+    probes: ProbeResults,
     settings: TrainingSettings,
+    lang: str,
     command_line: str,
     stage_seconds: dict[str, float],
 ) -> dict:
@@ -39,10 +44,12 @@ def summarize(
         },
         "models": models,
         "comparison": _compare(experiments, models, dataset),
+        "probes": _summarize_probes(experiments, probes, models, dataset.x_train.shape[1] * dataset.x_train.shape[2]),
         "kernels": [_summarize_kernel(size, runs, models[runs.name]) for size, runs in experiments.kernel_results()],
         "settings": {
             **settings.to_dict(),
             "seeds": list(experiments.seeds),
+            "lang": lang,
             "kernel_sizes": list(experiments.kernel_sizes),
             "n_fit": _fit_size(dataset, settings),
             "n_validation": _train_size(dataset, settings) - _fit_size(dataset, settings),
@@ -169,6 +176,85 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
         "conv1_positions": conv1_positions,
         "conv1_filters": conv1["output_shape"][2],
         "dense_equivalent_weights": dataset.x_train.shape[1] * dataset.x_train.shape[2] * conv1_positions * conv1["output_shape"][2],
+    }
+
+
+def _spread_stats(values: list[float]) -> dict:
+    return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else None}
+
+
+def _summarize_runs(runs: ModelRuns) -> dict:
+    return {"test_accuracy": runs.mean("test_accuracy"), "test_accuracy_std": runs.std("test_accuracy")}
+
+
+def _summarize_probes(experiments: ExperimentResults, probes: ProbeResults, models: dict, dataset_pixels: int) -> dict:
+    """Translation curves, permutation, data and parameter efficiency, with the comparisons the text needs."""
+    translation = {}
+    for name, runs in experiments.models.items():
+        # (seeds, directions, distances) -> mean over directions per seed, then mean and spread over seeds.
+        curves = np.array([[run.probes["shift_accuracy"][direction] for direction in SHIFT_DIRECTIONS] for run in runs.runs])
+        per_seed = curves.mean(axis=1)
+        translation[name] = {
+            "mean": per_seed.mean(axis=0).tolist(),
+            "std": per_seed.std(axis=0, ddof=1).tolist() if len(per_seed) > 1 else None,
+            "by_direction": {direction: curves[:, index].mean(axis=0).tolist() for index, direction in enumerate(SHIFT_DIRECTIONS)},
+        }
+    baseline_curve, cnn_curve = translation[experiments.baseline.name]["mean"], translation[experiments.cnn.name]["mean"]
+    permutation = {}
+    for name, permuted_runs in probes.permuted.items():
+        original, permuted = models[name], _summarize_runs(permuted_runs)
+        permutation[name] = {
+            "original": original["test_accuracy"],
+            "original_std": original["test_accuracy_std"],
+            "permuted": permuted["test_accuracy"],
+            "permuted_std": permuted["test_accuracy_std"],
+            "change_pp": 100 * (permuted["test_accuracy"] - original["test_accuracy"]),
+            "change_beyond_spread": differs_beyond_spread(
+                permuted["test_accuracy"], permuted["test_accuracy_std"], original["test_accuracy"], original["test_accuracy_std"]
+            ),
+        }
+    base_name, cnn_name = experiments.baseline.name, experiments.cnn.name
+    sizes = sorted(probes.by_training_size)
+    efficiency = {name: [_summarize_runs(probes.by_training_size[size][name]) for size in sizes] for name in (base_name, cnn_name)}
+    gaps = [100 * (c["test_accuracy"] - b["test_accuracy"]) for b, c in zip(efficiency[base_name], efficiency[cnn_name])]
+    return {
+        "translation": {
+            "distances": list(range(MAX_SHIFT + 1)),
+            "directions": list(SHIFT_DIRECTIONS),
+            "test_images": SHIFT_TEST_IMAGES,
+            "models": translation,
+            "gap_pp": [100 * (c - b) for b, c in zip(baseline_curve, cnn_curve)],
+            # The first shift at which each model keeps less than the threshold's accuracy (None: never within MAX_SHIFT).
+            "threshold": SHIFT_ACCURACY_THRESHOLD,
+            "baseline_below_threshold_at": next((d for d, a in enumerate(baseline_curve) if a < SHIFT_ACCURACY_THRESHOLD), None),
+            "cnn_below_threshold_at": next((d for d, a in enumerate(cnn_curve) if a < SHIFT_ACCURACY_THRESHOLD), None),
+        },
+        "permutation": {
+            "pixels": int(dataset_pixels),
+            "models": permutation,
+            "cnn_still_better": permutation[cnn_name]["permuted"] > permutation[base_name]["permuted"],
+            "cnn_edge_pp": 100 * (permutation[cnn_name]["permuted"] - permutation[base_name]["permuted"]),
+            "cnn_edge_beyond_spread": differs_beyond_spread(
+                permutation[cnn_name]["permuted"], permutation[cnn_name]["permuted_std"],
+                permutation[base_name]["permuted"], permutation[base_name]["permuted_std"],
+            ),
+        },
+        "data_efficiency": {
+            "sizes": sizes,
+            "models": efficiency,
+            "gap_pp": gaps,
+            "gap_largest_at_smallest": abs(gaps[0]) >= max(abs(gap) for gap in gaps),
+        },
+        "inside": {
+            "filters": len(experiments.cnn.first.probes["conv1_filters"]),
+            "feature_maps_shown": len(experiments.cnn.first.probes["feature_maps"]["conv1"]),
+            "test_index": experiments.cnn.first.probes["feature_maps"]["test_index"],
+        },
+        "parameter_efficiency": [
+            {"name": name, "params": model["params"], "test_accuracy": model["test_accuracy"],
+             "test_accuracy_std": model["test_accuracy_std"]}
+            for name, model in models.items()
+        ],
     }
 
 

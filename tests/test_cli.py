@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from report.cli import main
 
 BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--seeds", "--limit-train", "--kernel-sizes",
-                 "--cache-dir", "--force", "--quiet"]
+                 "--cache-dir", "--force", "--quiet", "--lang"]
 
 
 def run(*arguments: str):

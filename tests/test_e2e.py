@@ -25,6 +25,12 @@ SECTIONS = [
     "5. Baseline versus CNN",
     "6. Kernel size",
     "7. The course's questions",
+    "8. Evidence: probing the inductive bias",
+    "8.1 Translation",
+    "8.2 Shuffled pixels",
+    "8.3 Data efficiency",
+    "8.4 Parameter efficiency",
+    "9. Inside the CNN",
     "Why did the convolutional layers outperform the baseline",
     "What inductive bias does convolution introduce",
     "When would convolution NOT be appropriate",
@@ -88,6 +94,13 @@ def test_pdf_contains_every_section_and_the_numbers_of_report_json(built):
     for count in summary["dataset"]["class_counts"]["train"].values():
         assert format_integer(count) in text
     assert summary["dataset"]["sha256"] in text.replace(" ", "")
+    probes = summary["probes"]
+    for row in probes["permutation"]["models"].values():
+        assert format_percent_spread(row["permuted"], row["permuted_std"]) in text
+    for name in ("baseline", "cnn_k3"):
+        curve = probes["translation"]["models"][name]
+        assert format_percent_spread(curve["mean"][-1], curve["std"][-1]) in text
+    assert probes["data_efficiency"]["sizes"] == [1000, int(LIMIT)]
     assert f'{summary["dataset"]["pixels"]["train"]["mean"]:.4f}' in text
 
 
@@ -110,7 +123,8 @@ def test_rebuild_uses_the_cache_trains_nothing_and_skips_tensorflow(built):
     assert completed.returncode == 0, completed.stderr
     assert "TF_NOT_IMPORTED" in completed.stdout
     assert "training" not in completed.stderr.replace("Training models", "")
-    assert completed.stderr.count(": cached") == 8
+    # 4 models x 2 seeds, plus the probes: 2 models x 2 seeds on permuted pixels and on 1,000 images.
+    assert completed.stderr.count(": cached") == 16
     summary = json.loads((built["folder"] / "report.json").read_text())
     assert all(model["cached"] for model in summary["models"].values())
     for name, model in summary["models"].items():
