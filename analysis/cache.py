@@ -83,3 +83,20 @@ class ResultCache:
         except OSError as error:
             raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None
         return path
+
+    def store_files(self, key: str, files: dict[str, bytes]) -> None:
+        """Keep finished files (a rendered report) under ``key``; each name is a suffix such as ``.pdf``."""
+        for suffix, data in files.items():
+            path = self.directory / f"{key}{suffix}"
+            try:
+                write_atomically(path, data)
+            except OSError as error:
+                raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None
+
+    def load_files(self, key: str, suffixes: tuple[str, ...]) -> dict[str, bytes] | None:
+        """The files stored under ``key``, or None unless every one of them is there."""
+        try:
+            return {suffix: (self.directory / f"{key}{suffix}").read_bytes() for suffix in suffixes}
+        except OSError:
+            return None
+

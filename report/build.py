@@ -8,6 +8,7 @@ the exception by design: each is cached the moment it finishes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from analysis.cache import ResultCache
-from analysis.data import load_dataset, resolve_data_path
+from analysis.cache import ResultCache, make_key
+from analysis.data import Dataset, load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
+from analysis.environment import library_versions
 from analysis.errors import OptionError, OutputError, RenderError
 from analysis.experiments import run_experiments
 from analysis.files import write_atomically
@@ -67,6 +69,12 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
                 f"images in {dataset.path}; lower it or drop it"
             )
 
+    report_key = _report_key(config, dataset)
+    if not config.force:
+        reused = _restore_report(cache, report_key, config, echo)
+        if reused is not None:
+            return reused
+
     with timer.stage("eda", "Exploring the data"):
         eda = describe_dataset(dataset)
 
@@ -112,7 +120,8 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
         _write_outputs(config, summary | {"environment": summary["environment"] | {"stage_seconds": timer.seconds}}, html, None)
         raise
     summary["environment"]["stage_seconds"] = dict(timer.seconds)
-    _write_outputs(config, summary, html, pdf)
+    outputs = _write_outputs(config, summary, html, pdf)
+    cache.store_files(report_key, {path.suffix: data for path, data in outputs})
     return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
 
 
@@ -129,13 +138,59 @@ def check_output_path(out: Path) -> None:
         raise OutputError(f"{out}: folder {folder} is not writable; choose another --out")
 
 
-def _write_outputs(config: BuildConfig, summary: dict, html: str, pdf: bytes | None) -> None:
-    """JSON first, then HTML, then PDF: the PDF's presence means the whole set is new."""
+def _write_outputs(config: BuildConfig, summary: dict, html: str, pdf: bytes | None) -> list[tuple[Path, bytes]]:
+    """JSON first, then HTML, then PDF: the PDF's presence means the whole set is new. Returns what was written."""
     outputs = [(config.json_path, (json.dumps(summary, indent=2) + "\n").encode("utf-8")), (config.html_path, html.encode("utf-8"))]
     if pdf is not None:
         outputs.append((config.out, pdf))
+    _write_files(outputs)
+    return outputs
+
+
+def _write_files(outputs: list[tuple[Path, bytes]]) -> None:
     for path, data in outputs:
         try:
             write_atomically(path, data)
         except OSError as error:
             raise OutputError(f"{path}: cannot write ({error.strerror or error}); free some space or choose another --out") from None
+
+
+def _report_key(config: BuildConfig, dataset: Dataset) -> str:
+    """Everything a finished report depends on: data, settings, libraries, and the code that computes and renders it."""
+    return "report-" + make_key(
+        {
+            "data_sha256": dataset.sha256,
+            "settings": config.training.to_dict(),
+            "kernel_sizes": list(config.kernel_sizes),
+            "seeds": list(config.seed_list),
+            "lang": config.lang,
+            "command_line": config.as_command_line(),
+            "versions": library_versions(),
+            "code": _code_fingerprint(),
+        }
+    )
+
+
+def _code_fingerprint() -> str:
+    """A hash of the project's own code and templates, so that any change to them renders the report anew."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("analysis/*.py"), *root.glob("report/*.py"), *root.glob("templates/**/*.*")]):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _restore_report(cache: ResultCache, key: str, config: BuildConfig, echo: Callable[[str], None]) -> BuildOutputs | None:
+    """Write the report a previous build made from exactly these inputs, skipping every later stage."""
+    files = cache.load_files(key, (".json", ".html", ".pdf"))
+    if files is None:
+        return None
+    try:
+        summary = json.loads(files[".json"])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        echo(f"warning: cached report {cache.directory / key}.json is damaged; building it anew")
+        return None
+    _write_files([(config.json_path, files[".json"]), (config.html_path, files[".html"]), (config.out, files[".pdf"])])
+    echo(f"Nothing changed since the report of {summary['environment']['generated_at']}: reused it from the cache (--force rebuilds)")
+    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
+

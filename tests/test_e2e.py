@@ -110,23 +110,37 @@ def test_html_is_self_contained(built):
     assert not re.search(r"""(src|href)=["'](?!data:|#)""", html)
 
 
-def test_rebuild_uses_the_cache_trains_nothing_and_skips_tensorflow(built):
-    # A fresh interpreter, so that TensorFlow imported by earlier tests cannot hide an import.
+def _rebuild(arguments: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the CLI in a fresh interpreter, so TensorFlow imported by earlier tests cannot hide an import."""
     script = (
         "import sys; from report.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
         "print('TF_IMPORTED' if 'tensorflow' in sys.modules else 'TF_NOT_IMPORTED')\n"
     )
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-c", script, *built["arguments"]], capture_output=True, text=True, timeout=120)
-    elapsed = time.perf_counter() - started
+    completed = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
+    return completed, time.perf_counter() - started
+
+
+def test_same_rebuild_reuses_the_report_without_tensorflow(built):
+    before = {name: (built["folder"] / name).read_bytes() for name in ("report.json", "report.html", "report.pdf")}
+    (built["folder"] / "report.pdf").unlink()
+    completed, elapsed = _rebuild(built["arguments"])
     assert "TF_NOT_IMPORTED" in completed.stdout
-    assert "training" not in completed.stderr.replace("Training models", "")
+    assert "reused it from the cache" in completed.stderr and "Training models" not in completed.stderr
+    assert {name: (built["folder"] / name).read_bytes() for name in before} == before
+    assert elapsed < 20
+
+
+def test_new_language_renders_again_from_cached_models_without_tensorflow(built):
+    completed, _ = _rebuild([*built["arguments"], "--lang", "es"])
+    assert "TF_NOT_IMPORTED" in completed.stdout
+    assert "training 1 epoch" not in completed.stderr
     # 4 models x 2 seeds, plus the probes: 2 models x 2 seeds on permuted pixels and on 1,000 images.
     assert completed.stderr.count(": cached") == 16
     summary = json.loads((built["folder"] / "report.json").read_text())
+    assert summary["settings"]["lang"] == "es"
     assert all(model["cached"] for model in summary["models"].values())
     for name, model in summary["models"].items():
         assert model["test_accuracy"] == built["summary"]["models"][name]["test_accuracy"]
-    assert elapsed < 30

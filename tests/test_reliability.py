@@ -123,7 +123,8 @@ def test_pdf_failure_keeps_html_and_json_and_the_previous_pdf(tmp_path, tiny_npz
         raise OSError("no usable font")
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
-    result = invoke(*arguments)
+    # Another language, so that the report is rendered again rather than reused from the cache.
+    result = invoke(*arguments, "--lang", "es")
     assert result.exit_code == 1
     assert "PDF rendering failed" in result.output and "HTML and JSON were still written" in result.output
     assert (tmp_path / "report.html").exists() and (tmp_path / "report.json").exists()
@@ -170,9 +171,10 @@ def test_damaged_cache_entry_is_reported_and_recomputed(tmp_path, tiny_npz):
     cache = tmp_path / "c"
     arguments = ["build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--cache-dir", cache, "--epochs", "1", "--kernel-sizes", "3", "--seeds", "1"]
     assert invoke(*arguments).exit_code == 0
-    entry = sorted(cache.glob("*.json"))[0]
+    entry = sorted(path for path in cache.glob("*.json") if not path.name.startswith("report-"))[0]
     entry.write_text(entry.read_text()[:200])
-    result = invoke(*arguments)
+    # Another language, so that the models are read back rather than the whole report reused.
+    result = invoke(*arguments, "--lang", "es")
     assert result.exit_code == 0
     assert f"warning: cache entry {entry} ignored and recomputed" in result.output
     assert json.loads(entry.read_text())["schema"] == 1
@@ -187,9 +189,12 @@ def test_two_builds_sharing_a_cache_both_succeed(tmp_path, tiny_npz):
     for process in processes:
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
-    for entry in cache.glob("*.json"):
+    models = [entry for entry in cache.glob("*.json") if not entry.name.startswith("report-")]
+    for entry in models:
         assert json.loads(entry.read_text())["result"]["params"] > 0
-    assert len(list(cache.glob("*.json"))) == 2 and not list(cache.glob(".*.tmp"))
+    # The baseline and the CNN, each on original and on permuted pixels.
+    assert len(models) == 4 and not list(cache.glob(".*.tmp"))
+    assert len(list(cache.glob("report-*.pdf"))) == 1
 
 
 # Exit codes and messages -------------------------------------------------------------------------
