@@ -113,14 +113,17 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
         summary["environment"]["stage_seconds"] = dict(timer.seconds)
         html = render_html(summary, figures, lang=config.lang)
 
+    pdf, render_error = None, None
     try:
         with timer.stage("pdf", "Rendering PDF"):
             pdf = render_pdf(html)
-    except RenderError:
-        _write_outputs(config, summary | {"environment": summary["environment"] | {"stage_seconds": timer.seconds}}, html, None)
-        raise
+    except RenderError as error:
+        # The HTML and JSON are whole and correct: write them before reporting the failure.
+        render_error = error
     summary["environment"]["stage_seconds"] = dict(timer.seconds)
     outputs = _write_outputs(config, summary, html, pdf)
+    if render_error is not None:
+        raise render_error
     cache.store_files(report_key, {path.suffix: data for path, data in outputs})
     return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
 

@@ -194,7 +194,8 @@ def test_two_builds_sharing_a_cache_both_succeed(tmp_path, tiny_npz):
         assert json.loads(entry.read_text())["result"]["params"] > 0
     # The baseline and the CNN, each on original and on permuted pixels.
     assert len(models) == 4 and not list(cache.glob(".*.tmp"))
-    assert len(list(cache.glob("report-*.pdf"))) == 1
+    # One finished report per build: each shows its own command line (its own --out).
+    assert len(list(cache.glob("report-*.pdf"))) == 2
 
 
 # Exit codes and messages -------------------------------------------------------------------------
