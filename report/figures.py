@@ -27,7 +27,8 @@ from analysis.eda import EdaResults  # noqa: E402
 from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, confusion_matrix  # noqa: E402
 from report.i18n import NumberFormat, Translate, number_format, translator  # noqa: E402
 
-_DPI = 200
+_DPI = 150
+_GAP = 2  # blank pixels between the images of a mosaic
 _WIDTH = 6.3  # inches: the A4 text column at the report's margins
 _STYLE = {
     "font.size": 9,
@@ -174,28 +175,50 @@ def _plot_class_counts(eda: EdaResults, _: Translate, numbers: NumberFormat) -> 
 
 def _plot_samples(dataset: Dataset, eda: EdaResults) -> str:
     rows, columns = eda.sample_indices.shape
-    figure, axes = plt.subplots(rows, columns, figsize=(_WIDTH, _WIDTH * rows / columns * 1.12))
-    for (row, column), axis in np.ndenumerate(axes):
-        index = eda.sample_indices[row, column]
-        axis.imshow(dataset.x_train[index], cmap="gray_r", vmin=0, vmax=255)
-        axis.set_title(f"{dataset.y_train[index]}", fontsize=8, pad=2)
-        axis.axis("off")
+    figure, axis = plt.subplots(figsize=(_WIDTH, _WIDTH * rows / columns * 1.1))
+    # One image of all samples, column by column, draws far faster than one axis per digit.
+    images = dataset.x_train[eda.sample_indices.T.ravel()].reshape(columns, rows, 28, 28).transpose(1, 0, 2, 3)
+    _show_mosaic(axis, images.reshape(-1, 28, 28), columns, cmap="gray_r", vmin=0, vmax=255)
+    labels = dataset.y_train[eda.sample_indices[0]]
+    axis.set_xticks([(28 + _GAP) * column + 13.5 for column in range(columns)], [str(label) for label in labels])
+    axis.xaxis.set_ticks_position("top")
+    axis.tick_params(length=0, labelsize=8)
     return _to_data_uri(figure)
 
 
+def _show_mosaic(axis: plt.Axes, images: np.ndarray, columns: int, **imshow_options) -> None:
+    """Tile (n, h, w) images into one picture, ``columns`` wide, separated by blank gaps."""
+    count, height, width = images.shape
+    rows = int(np.ceil(count / columns))
+    mosaic = np.full((rows * (height + _GAP) - _GAP, columns * (width + _GAP) - _GAP), np.nan)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        mosaic[row * (height + _GAP) : row * (height + _GAP) + height, column * (width + _GAP) : column * (width + _GAP) + width] = image
+    colours = plt.get_cmap(imshow_options.pop("cmap")).copy()
+    colours.set_bad("white")
+    axis.imshow(mosaic, cmap=colours, interpolation="nearest", **imshow_options)
+    axis.set_xticks([])
+    axis.set_yticks([])
+    axis.grid(False)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+
+
 def _plot_mean_images(eda: EdaResults) -> str:
-    figure, axes = plt.subplots(1, 10, figsize=(_WIDTH, _WIDTH / 10 * 1.25))
-    for digit, axis in enumerate(axes):
-        axis.imshow(eda.mean_images[digit], cmap="magma", vmin=0, vmax=1)
-        axis.set_title(str(digit), fontsize=8, pad=2)
-        axis.axis("off")
+    digits = len(eda.mean_images)
+    figure, axis = plt.subplots(figsize=(_WIDTH, _WIDTH / digits * 1.25))
+    _show_mosaic(axis, eda.mean_images, digits, cmap="magma", vmin=0, vmax=1)
+    axis.set_xticks([(28 + _GAP) * digit + 13.5 for digit in range(digits)], [str(digit) for digit in range(digits)])
+    axis.xaxis.set_ticks_position("top")
+    axis.tick_params(length=0, labelsize=8)
     return _to_data_uri(figure)
 
 
 def _plot_intensity_histogram(eda: EdaResults, _: Translate, numbers: NumberFormat) -> str:
     figure, axis = plt.subplots(figsize=(_WIDTH, 2.2))
     values = np.arange(256) / 255.0
-    axis.bar(values, eda.intensity_counts, width=1 / 255.0, color=COLOURS["train"], linewidth=0)
+    edges = np.append(values, 1.0 + 1 / 255.0) - 0.5 / 255.0
+    axis.stairs(eda.intensity_counts, edges, fill=True, color=COLOURS["train"])
     axis.set_yscale("log")
     axis.set_xlim(-0.01, 1.01)
     axis.set_xlabel(_("pixel intensity after scaling to [0, 1]"))
@@ -361,13 +384,14 @@ def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat)
 
 def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: NumberFormat) -> str:
     figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.4))
-    for point in points:
+    for position, point in enumerate(points):
         name = point["name"]
         label = _label(name, _) if name in _PROBED else name.replace("cnn_k", "CNN ") + "×" + name[-1]
         axis.errorbar(point["params"] / 1000, 100 * point["test_accuracy"], yerr=100 * (point["test_accuracy_std"] or 0.0),
                       marker="o", capsize=3, color=COLOURS.get(name, "#555555"))
+        # Alternate labels above and below their points: models of similar size and accuracy sit close together.
         axis.annotate(label, (point["params"] / 1000, 100 * point["test_accuracy"]), textcoords="offset points",
-                      xytext=(5, 4), fontsize=7)
+                      xytext=(5, 4 if position % 2 == 0 else -10), fontsize=7)
     axis.set_xlabel(_("parameters (thousands)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.xaxis.set_major_locator(ticker.MaxNLocator(4))
@@ -377,35 +401,26 @@ def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: Number
 
 def _plot_filters(filters: list) -> str:
     kernels = np.array(filters)
-    columns = 8
-    rows = int(np.ceil(len(kernels) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(_WIDTH * 0.7, _WIDTH * 0.7 * rows / columns))
+    figure, axis = plt.subplots(figsize=(_WIDTH * 0.7, _WIDTH * 0.7 * 4 / 8))
     limit = float(np.abs(kernels).max()) or 1.0
-    for axis, kernel in zip(axes.flat, kernels):
-        # A diverging map centred on zero: red weights excite, blue ones inhibit.
-        axis.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
-        axis.set_xticks([])
-        axis.set_yticks([])
-        axis.grid(False)
-    for axis in list(axes.flat)[len(kernels):]:
-        axis.axis("off")
+    # A diverging map centred on zero: red weights excite, blue ones inhibit.
+    _show_mosaic(axis, kernels, columns=8, cmap="RdBu_r", vmin=-limit, vmax=limit)
     return _to_data_uri(figure)
 
 
 def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> str:
-    conv1, conv2 = np.array(maps["conv1"]), np.array(maps["conv2"])
-    columns = 8
-    figure = plt.figure(figsize=(_WIDTH, 4.6))
-    grid = figure.add_gridspec(5, columns + 2, width_ratios=[2.2, 0.3] + [1] * columns)
-    digit_axis = figure.add_subplot(grid[1:4, 0])
+    figure = plt.figure(figsize=(_WIDTH, 3.4))
+    grid = figure.add_gridspec(2, 2, width_ratios=[1, 4.2])
+    digit_axis = figure.add_subplot(grid[:, 0])
     digit_axis.imshow(dataset.x_test[maps["test_index"]], cmap="gray_r")
     digit_axis.set_title(_("input"), fontsize=8)
     digit_axis.axis("off")
-    for row_offset, stack, title in ((0, conv1, _("conv1")), (3, conv2, _("conv2"))):
-        for index, feature_map in enumerate(stack[: 2 * columns]):
-            axis = figure.add_subplot(grid[row_offset + index // columns, 2 + index % columns])
-            axis.imshow(feature_map, cmap="viridis")
-            axis.axis("off")
-            if index == 0:
-                axis.set_title(title, fontsize=8, loc="left")
+    for row, name in enumerate(("conv1", "conv2")):
+        stack = np.array(maps[name])
+        # Each map on its own scale, as its filter's activations have their own range.
+        peaks = stack.reshape(len(stack), -1).max(axis=1)
+        normalised = stack / np.where(peaks > 0, peaks, 1.0)[:, None, None]
+        axis = figure.add_subplot(grid[row, 1])
+        _show_mosaic(axis, normalised, columns=8, cmap="viridis", vmin=0, vmax=1)
+        axis.set_title(_(name), fontsize=8, loc="left")
     return _to_data_uri(figure)
