@@ -415,12 +415,12 @@ def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> str:
     digit_axis.imshow(dataset.x_test[maps["test_index"]], cmap="gray_r")
     digit_axis.set_title(_("input"), fontsize=8)
     digit_axis.axis("off")
-    for row, name in enumerate(("conv1", "conv2")):
+    for row, (name, title) in enumerate((("conv1", _("conv1")), ("conv2", _("conv2")))):
         stack = np.array(maps[name])
         # Each map on its own scale, as its filter's activations have their own range.
         peaks = stack.reshape(len(stack), -1).max(axis=1)
         normalised = stack / np.where(peaks > 0, peaks, 1.0)[:, None, None]
         axis = figure.add_subplot(grid[row, 1])
         _show_mosaic(axis, normalised, columns=8, cmap="viridis", vmin=0, vmax=1)
-        axis.set_title(_(name), fontsize=8, loc="left")
+        axis.set_title(title, fontsize=8, loc="left")
     return _to_data_uri(figure)
