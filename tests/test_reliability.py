@@ -29,10 +29,16 @@ def invoke(*arguments: str):
 
 
 def cli_process(*arguments: str) -> subprocess.Popen:
-    """The real entry point in its own process, so that it can be signalled like a user's terminal would."""
+    """The real entry point in its own process, so that it can be signalled like a user's terminal would.
+
+    SIGINT is reset to its default first: a test run started in the background
+    by a non-interactive shell (as CI may be) inherits SIGINT as ignored, and
+    a terminal's Ctrl-C never reaches a process in that state.
+    """
     return subprocess.Popen(
         [sys.executable, "-c", "from report.cli import main; main()", *map(str, arguments)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
