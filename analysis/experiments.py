@@ -71,6 +71,14 @@ class TrainingSettings:
     limit_train: int | None = None
     validation_split: float = 0.1
 
+    def images_used(self, available: int) -> int:
+        """How many of ``available`` training images this run uses (``limit_train`` or all)."""
+        return available if self.limit_train is None else min(self.limit_train, available)
+
+    def images_fitted(self, available: int) -> int:
+        """Of those, how many are fitted on; Keras's ``validation_split`` holds out the rest, at the end."""
+        return int(self.images_used(available) * (1.0 - self.validation_split))
+
     def to_dict(self) -> dict:
         return {
             "epochs": self.epochs,
@@ -266,12 +274,8 @@ def run_experiment(
     # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
     from analysis.training import train_and_evaluate
 
-    echo(f"{label}: training {settings.epochs} epoch(s) on {_training_size(dataset, settings):,} images")
+    echo(f"{label}: training {settings.epochs} epoch(s) on {settings.images_used(dataset.n_train):,} images")
     result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
     cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
     echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
     return result
-
-
-def _training_size(dataset: Dataset, settings: TrainingSettings) -> int:
-    return dataset.n_train if settings.limit_train is None else min(settings.limit_train, dataset.n_train)

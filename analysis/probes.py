@@ -108,8 +108,7 @@ def run_probes(
     echo: Callable[[str], None] = lambda message: None,
 ) -> ProbeResults:
     """Retrain the baseline and the main CNN on permuted pixels and on smaller training sets."""
-    n_train = dataset.n_train if settings.limit_train is None else min(settings.limit_train, dataset.n_train)
-    sizes = data_efficiency_sizes(n_train)
+    sizes = data_efficiency_sizes(settings.images_used(dataset.n_train))
     scrambled = permuted_dataset(dataset)
     jobs = [("permuted", scrambled, settings)] + [
         (size, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]

@@ -44,10 +44,8 @@ def split_for_validation(
     x: np.ndarray, y: np.ndarray, settings: TrainingSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """First ``limit_train`` examples, of which the last ``validation_split`` share is held out."""
-    if settings.limit_train is not None:
-        x, y = x[: settings.limit_train], y[: settings.limit_train]
-    split_at = int(len(x) * (1.0 - settings.validation_split))
-    return x[:split_at], y[:split_at], x[split_at:], y[split_at:]
+    used, split_at = settings.images_used(len(x)), settings.images_fitted(len(x))
+    return x[:split_at], y[:split_at], x[split_at:used], y[split_at:used]
 
 
 def scale_images(images: np.ndarray) -> np.ndarray:

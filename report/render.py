@@ -26,14 +26,9 @@ TEMPLATE_NAME = "report.html.j2"
 # written this way in the English edition, and tests compare against them.
 _ENGLISH = number_format("en")
 format_percent = _ENGLISH.percent
-format_points = _ENGLISH.points
 format_integer = _ENGLISH.integer
-format_decimal = _ENGLISH.decimal
-format_ratio = _ENGLISH.ratio
-format_seconds = _ENGLISH.seconds
 format_percent_spread = _ENGLISH.percent_spread
 format_decimal_spread = _ENGLISH.decimal_spread
-format_count = _ENGLISH.count
 
 
 def make_environment(lang: str = "en") -> jinja2.Environment:

@@ -51,8 +51,8 @@ def summarize(
             "seeds": list(experiments.seeds),
             "lang": lang,
             "kernel_sizes": list(experiments.kernel_sizes),
-            "n_fit": _fit_size(dataset, settings),
-            "n_validation": _train_size(dataset, settings) - _fit_size(dataset, settings),
+            "n_fit": settings.images_fitted(dataset.n_train),
+            "n_validation": settings.images_used(dataset.n_train) - settings.images_fitted(dataset.n_train),
         },
         "environment": {
             "command_line": command_line,
@@ -62,14 +62,6 @@ def summarize(
             "stage_seconds": dict(stage_seconds),
         },
     }
-
-
-def _train_size(dataset: Dataset, settings: TrainingSettings) -> int:
-    return dataset.n_train if settings.limit_train is None else min(settings.limit_train, dataset.n_train)
-
-
-def _fit_size(dataset: Dataset, settings: TrainingSettings) -> int:
-    return int(_train_size(dataset, settings) * (1.0 - settings.validation_split))
 
 
 def _summarize_model(runs: ModelRuns, true_labels: np.ndarray) -> dict:
@@ -177,10 +169,6 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
         "conv1_filters": conv1["output_shape"][2],
         "dense_equivalent_weights": dataset.x_train.shape[1] * dataset.x_train.shape[2] * conv1_positions * conv1["output_shape"][2],
     }
-
-
-def _spread_stats(values: list[float]) -> dict:
-    return {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else None}
 
 
 def _summarize_runs(runs: ModelRuns) -> dict:
