@@ -49,8 +49,12 @@ TWEAKS = {
     "cache-prefetch": "tf.data: .cache() before the shuffle, .prefetch(AUTOTUNE), autotuning on",
     # Keras turns jit_compile off while op determinism is on, so XLA needs this one too.
     "no-determinism": "op determinism left off (the build switches it on)",
+    # The build asks for TensorFlow's oneDNN kernels (analysis/__init__.py); this is the build without them.
+    "no-onednn": "TensorFlow's oneDNN kernels left at TensorFlow's default for this CPU (the build switches them on)",
 }
-ALL_VARIANTS = ("spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
+ALL_VARIANTS = ("no-onednn", "spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
+# TensorFlow reads this when it is imported: each worker gets it in its environment.
+ONEDNN_ENV_VAR = "TF_ENABLE_ONEDNN_OPTS"
 # The stages the build times, in the order it runs them (report.json, environment.stage_seconds).
 BUILD_STAGES = ("data", "eda", "training", "figures", "html", "pdf")
 RENDER_STAGES = ("figures", "html", "pdf")
@@ -63,10 +67,12 @@ GIB = 1024**3
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark the command line asks for; the exit status is 1 if any measurement failed."""
-    arguments = _parse_arguments(argv)
-    if arguments.worker is not None:
-        _run_worker(arguments.worker)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"] and len(argv) == 2:
+        # Before anything imports ``analysis``, which would ask TensorFlow for oneDNN (see _worker_environment).
+        _run_worker(Path(argv[1]))
         return 0
+    arguments = _parse_arguments(argv)
 
     from analysis.data import load_dataset, resolve_data_path
     from analysis.environment import describe_machine, library_versions
@@ -104,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         for model in arguments.models:
             failures += _bench_model(runner, model, data_path, arguments)
         if not arguments.skip_build:
-            failures += _bench_build(runner, Path(scratch), data_path, arguments)
+            failures += _bench_build(runner, arguments.keep_build or Path(scratch), data_path, arguments)
     return 1 if failures else 0
 
 
@@ -151,8 +157,12 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help=f"Speed variants of the build's training to time as well: a comma-separated list of {', '.join(TWEAKS)} "
                              f"and '+' combinations such as jit+no-determinism, or 'all' for {','.join(ALL_VARIANTS)} (default: none).")
     parser.add_argument("--skip-build", action="store_true", help="Time training throughput only, not the build.")
-    parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--keep-build", type=Path, default=None, metavar="DIR",
+                        help="Build into DIR/build (the report) and DIR/cache (its cache) and keep them; DIR must not "
+                             "hold either yet (default: a temporary folder, removed at the end).")
     arguments = parser.parse_args(argv)
+    if arguments.keep_build is not None and any((arguments.keep_build / part).exists() for part in ("build", "cache")):
+        parser.error(f"--keep-build {arguments.keep_build}: it already holds build/ or cache/; the build must start from an empty cache")
     for name in ("limit_train", "epochs", "throughput_epochs"):
         value = getattr(arguments, name)
         if value is not None and value < 1:
@@ -189,7 +199,7 @@ def _bench_model(runner: _WorkerRunner, model: str, data_path: Path, arguments: 
 def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, arguments: argparse.Namespace) -> int:
     """Print the lines of a fresh default build and of its cached rebuild; return how many failed."""
     out = scratch / "build" / "report.pdf"
-    out.parent.mkdir()
+    out.parent.mkdir(parents=True)
     command = ["build", "--out", str(out), "--cache-dir", str(scratch / "cache"), "--data", str(data_path),
                "--epochs", str(arguments.epochs)]
     if arguments.limit_train is not None:
@@ -240,6 +250,7 @@ def _describe_throughput(measured: dict, comparison: str | None = None) -> str:
     parts = [f"{speed:,.0f} samples/s", f"{3 * measured['forward_flops'] * speed / 1e9:.2f} GFLOP/s"]
     if comparison is not None:
         parts.append(comparison)
+    parts.append(f"oneDNN {'on' if measured['onednn'] else 'off'}")
     accuracy = f"final epoch accuracy {measured['accuracy']:.2%}"
     if measured["val_accuracy"] is not None:
         accuracy += f", val_accuracy {measured['val_accuracy']:.2%}"
@@ -258,10 +269,25 @@ class _WorkerRunner:
         self._count += 1
         job_path = self._scratch / f"job-{self._count}.json"
         job_path.write_text(json.dumps({**job, "result": str(job_path.with_suffix(".result.json"))}), encoding="utf-8")
-        finished = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(job_path)], check=False)
+        finished = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(job_path)],
+                                  env=_worker_environment(job), check=False)
         if finished.returncode != 0:
             return None
         return json.loads(job_path.with_suffix(".result.json").read_text(encoding="utf-8"))
+
+
+def _worker_environment(job: dict) -> dict[str, str]:
+    """The environment of a job's worker: the plain reference and 'no-onednn' get TensorFlow's own oneDNN default.
+
+    The build sets TF_ENABLE_ONEDNN_OPTS=1 itself when ``analysis`` is
+    imported; setting it to 0 is how a user turns that off, but the plain
+    reference must see what a plain script sees, so there it is unset and
+    TensorFlow is imported before ``analysis`` (see :func:`_time_training`).
+    """
+    environment = dict(os.environ)
+    if job.get("mode") == "plain" or "no-onednn" in job.get("tweaks", []):
+        environment.pop(ONEDNN_ENV_VAR, None)
+    return environment
 
 
 def _run_worker(job_path: Path) -> None:
@@ -282,7 +308,12 @@ def _build_report(job: dict) -> dict:
 def _time_training(job: dict) -> dict:
     """Train one model for a warm-up epoch plus the timed ones, and time the latter."""
     tweaks = set(job["tweaks"])
+    # Imported before ``analysis``, which would ask for oneDNN: the plain
+    # reference and 'no-onednn' run with what TensorFlow picks for this CPU.
     import tensorflow as tf
+    from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own "is oneDNN on" switch
+
+    onednn = bool(_pywrap_util_port.IsMklEnabled())
 
     if "threads" in tweaks:
         # Only possible before TensorFlow's runtime starts, that is before any op has run.
@@ -335,6 +366,7 @@ def _time_training(job: dict) -> dict:
         "val_accuracy": history["val_accuracy"][-1] if "val_accuracy" in history else None,
         # Keras silently falls back to no XLA where it cannot use it; the line says so.
         "xla": bool(model.jit_compile),
+        "onednn": onednn,
     }
 
 

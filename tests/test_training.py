@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from analysis.data import load_dataset
@@ -42,3 +47,21 @@ def test_result_reports_the_models_own_numbers(tiny_npz):
     assert result.test_accuracy == np.mean(result.test_predictions == dataset.y_test)
     assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert [layer["name"] for layer in result.layers] == ["image", "flatten", "hidden", "probabilities"]
+
+
+def _onednn_state(environment: dict[str, str]) -> str:
+    """Whether TensorFlow's oneDNN kernels are on in a fresh process that imports the training module."""
+    script = (
+        "import analysis.training\n"
+        "from tensorflow.python.util import _pywrap_util_port\n"
+        "print(_pywrap_util_port.IsMklEnabled())\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).resolve().parents[1])
+    return finished.stdout.strip().splitlines()[-1]
+
+
+def test_training_asks_tensorflow_for_onednn_and_a_users_zero_wins():
+    environment = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    assert _onednn_state(environment) == "True"
+    assert _onednn_state({**environment, "TF_ENABLE_ONEDNN_OPTS": "0"}) == "False"
