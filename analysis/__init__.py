@@ -12,4 +12,5 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # (bench/RESULTS.md). TensorFlow reads the setting once, when it is imported,
 # so it has to be made here, before any module of this package imports it;
 # a user's own TF_ENABLE_ONEDNN_OPTS=0 still wins.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+ONEDNN_ENV_VAR = "TF_ENABLE_ONEDNN_OPTS"
+os.environ.setdefault(ONEDNN_ENV_VAR, "1")

@@ -12,6 +12,8 @@ import platform
 import sys
 from importlib import metadata
 
+from analysis import ONEDNN_ENV_VAR
+
 # TensorFlow ships under several distribution names; the first one installed wins.
 _TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel")
 _REPORTED = ("keras", "numpy", "matplotlib", "jinja2", "weasyprint", "click")
@@ -38,6 +40,16 @@ def training_versions() -> dict[str, str]:
     """The subset of versions that can change a trained model's numbers."""
     versions = library_versions()
     return {name: versions[name] for name in ("python", "tensorflow", "keras", "numpy")}
+
+
+def onednn_setting() -> str:
+    """What this process tells TensorFlow about its oneDNN kernels ("1" unless the user said otherwise).
+
+    oneDNN's kernels round differently from TensorFlow's own, so a model
+    trained with them has slightly different numbers: the setting belongs in
+    every cache key of a trained result.
+    """
+    return os.environ.get(ONEDNN_ENV_VAR, "")
 
 
 def describe_machine() -> dict[str, str | int]:

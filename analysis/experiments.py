@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset
-from analysis.environment import training_versions
+from analysis.environment import onednn_setting, training_versions
 
 MAIN_KERNEL_SIZE = 3
 DEFAULT_KERNEL_SIZES = (3, 5, 7)
@@ -215,6 +215,7 @@ def experiment_key(spec: ModelSpec, settings: TrainingSettings, data_sha256: str
             "settings": settings.to_dict(),
             "data_sha256": data_sha256,
             "versions": training_versions(),
+            "onednn": onednn_setting(),
         }
     )
 

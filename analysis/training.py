@@ -115,6 +115,9 @@ def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options
     own (:data:`BUILD_COMPILE_OPTIONS`); the benchmark uses them to try speed
     settings on the build's own path.
     """
+    # A build trains dozens of models in one process; without this, Keras keeps
+    # every earlier model's graph state alive and memory grows with each one.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(settings.seed)
     tf.config.experimental.enable_op_determinism()
     return compile_for_training(build_model(spec), **(BUILD_COMPILE_OPTIONS | compile_options))

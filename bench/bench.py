@@ -10,16 +10,17 @@ It prints one line per figure (paste them into bench/RESULTS.md):
   numpy arrays, the same model and settings) and of the build's own training
   path, in samples/s and estimated GFLOP/s, and their ratio;
 - optionally, the same for speed variants of the build's path (XLA, steps per
-  execution, thread settings, a cached tf.data pipeline), with the final
-  epoch's accuracy so that equal accuracy can be checked;
+  execution, thread settings, a cached tf.data pipeline, the build without
+  oneDNN), with the final epoch's accuracy so that equal accuracy can be
+  checked;
 - the wall time of a whole default build, split by stage, its peak memory,
   and the wall time of a cached rebuild and whether it imported TensorFlow.
 
 Every measurement runs in a fresh Python process that this script starts
-again with ``--worker``: thread settings only take effect before TensorFlow
-starts, op determinism (which the build switches on) cannot be switched off
-for the plain reference once on, and a build's peak memory is only its own in
-a process of its own. This process never imports TensorFlow.
+again with ``--worker``: thread and oneDNN settings only take effect before
+TensorFlow starts, op determinism (which the build switches on) cannot be
+switched off for the plain reference once on, and a build's peak memory is
+only its own in a process of its own. This process never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ ALL_VARIANTS = ("no-onednn", "spe", "threads", "cache-prefetch", "no-determinism
 # TensorFlow reads this when it is imported: each worker gets it in its environment.
 ONEDNN_ENV_VAR = "TF_ENABLE_ONEDNN_OPTS"
 # The stages the build times, in the order it runs them (report.json, environment.stage_seconds).
-BUILD_STAGES = ("data", "eda", "training", "figures", "html", "pdf")
+BUILD_STAGES = ("data", "eda", "training", "probes", "figures", "html", "pdf")
 RENDER_STAGES = ("figures", "html", "pdf")
 # The issue's targets, printed beside the figures they apply to.
 TARGET_RENDER_SECONDS = 10.0
@@ -224,7 +225,7 @@ def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, argument
                 _emit(f"build training {name}: {model['train_seconds']:.1f} s per run, {runs} run(s) (fit only, evaluation excluded)")
     render_seconds = sum(stages[stage] for stage in RENDER_STAGES)
     _emit(f"build figures+html+pdf: {render_seconds:.2f} s (target <= {TARGET_RENDER_SECONDS:g} s)")
-    _emit(f"build peak RSS: {fresh['peak_rss_bytes'] / GIB:.2f} GiB (target <= {TARGET_PEAK_RSS_GIB:g} GiB)")
+    _emit(f"build peak RSS: {fresh['peak_rss_bytes'] / GIB:.3f} GiB (target <= {TARGET_PEAK_RSS_GIB:g} GiB)")
 
     started = time.perf_counter()
     cached = runner.run(job)
@@ -233,9 +234,13 @@ def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, argument
         _emit("cached rebuild: failed (see the error above)")
         return 1
     imported = "yes" if cached["tensorflow_imported"] else "no"
-    stages = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["environment"]["stage_seconds"]
+    rebuilt = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["environment"]
     _emit(f"cached rebuild wall: {cached_seconds:.2f} s (target <= {TARGET_CACHED_SECONDS:g} s)")
-    _emit("cached rebuild stages: " + ", ".join(f"{stage} {stages[stage]:.2f} s" for stage in BUILD_STAGES))
+    if rebuilt["generated_at"] == summary["environment"]["generated_at"]:
+        # The rebuild wrote back the first build's finished report, stage times included.
+        _emit("cached rebuild stages: none ran (the finished report was reused from the cache)")
+    else:
+        _emit("cached rebuild stages: " + ", ".join(f"{stage} {rebuilt['stage_seconds'][stage]:.2f} s" for stage in BUILD_STAGES))
     _emit(f"cached rebuild imported tensorflow: {imported} (target: no)")
     return 0
 

@@ -119,7 +119,8 @@ class NumberFormat:
         whole, _, fraction = text.partition(".")
         grouped = len(whole.lstrip("+-").replace(",", "")) >= 3 + self.minimum_grouping_digits
         whole = whole.replace(",", self.thousands_separator if group and grouped else "")
-        return whole + (self.decimal_point + fraction if fraction else "")
+        # A typeset minus sign, as wide as the plus sign it stands beside in the tables.
+        return whole.replace("-", "\N{MINUS SIGN}") + (self.decimal_point + fraction if fraction else "")
 
     def percent(self, value: float, digits: int = 2) -> str:
         """0.98941 -> '98.94%' (es: '98,94 %')."""

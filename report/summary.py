@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.data import Dataset
 from analysis.eda import EdaResults
-from analysis.environment import describe_machine, library_versions
+from analysis.environment import describe_machine, library_versions, onednn_setting
 from analysis.experiments import ExperimentResults, ModelRuns, TrainingSettings, confusion_matrix
 from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, SHIFT_TEST_IMAGES, ProbeResults
 
@@ -59,6 +59,7 @@ def summarize(
             "generated_at": _datetime.datetime.now(_datetime.timezone.utc).isoformat(timespec="seconds"),
             "versions": library_versions(),
             "machine": describe_machine(),
+            "tensorflow_onednn": onednn_setting(),
             "stage_seconds": dict(stage_seconds),
         },
     }

@@ -26,6 +26,13 @@ def test_experiment_key_changes_with_everything_that_changes_results():
     assert key != experiment_key(cnn(3), settings, "abd")
 
 
+def test_experiment_key_changes_with_the_onednn_setting(monkeypatch):
+    # oneDNN's kernels round differently: a model trained without them is not the one the default build caches.
+    key = experiment_key(cnn(3), TrainingSettings(), "abc")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert experiment_key(cnn(3), TrainingSettings(), "abc") != key
+
+
 def test_the_3x3_sweep_run_is_the_main_cnn():
     assert [spec.name for spec in plan_experiments((3, 5, 7))] == ["baseline", "cnn_k3", "cnn_k5", "cnn_k7"]
     assert [spec.name for spec in plan_experiments((5,))] == ["baseline", "cnn_k3", "cnn_k5"]

@@ -170,7 +170,7 @@ def test_spanish_numbers_use_a_decimal_comma_and_no_break_spaces():
     assert numbers.percent(0.98941) == f"98,94{NBSP}%"
     assert numbers.percent_spread(0.98941, 0.00052) == f"98,94{NBSP}±{NBSP}0,05{NBSP}%"
     assert numbers.points(1.4) == f"+1,40{NBSP}p.{NBSP}p."
-    assert numbers.points(-0.5) == f"-0,50{NBSP}p.{NBSP}p."
+    assert numbers.points(-0.5) == f"\N{MINUS SIGN}0,50{NBSP}p.{NBSP}p."
     # Spanish groups thousands with a point, but not in four-digit numbers (CLDR, RAE).
     assert [numbers.integer(value) for value in (121930, 60000, 10000, 5923, 784)] == ["121.930", "60.000", "10.000", "5923", "784"]
     assert numbers.decimal(0.041612) == "0,0416"
