@@ -54,8 +54,6 @@ TWEAKS = {
     "no-onednn": "TensorFlow's oneDNN kernels left at TensorFlow's default for this CPU (the build switches them on)",
 }
 ALL_VARIANTS = ("no-onednn", "spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
-# TensorFlow reads this when it is imported: each worker gets it in its environment.
-ONEDNN_ENV_VAR = "TF_ENABLE_ONEDNN_OPTS"
 # The stages the build times, in the order it runs them (report.json, environment.stage_seconds).
 BUILD_STAGES = ("data", "eda", "training", "probes", "figures", "html", "pdf")
 RENDER_STAGES = ("figures", "html", "pdf")
@@ -289,6 +287,8 @@ def _worker_environment(job: dict) -> dict[str, str]:
     reference must see what a plain script sees, so there it is unset and
     TensorFlow is imported before ``analysis`` (see :func:`_time_training`).
     """
+    from analysis import ONEDNN_ENV_VAR
+
     environment = dict(os.environ)
     if job.get("mode") == "plain" or "no-onednn" in job.get("tweaks", []):
         environment.pop(ONEDNN_ENV_VAR, None)

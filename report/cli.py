@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class _ReportGroup(click.Group):
 
     def invoke(self, context: click.Context):
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _raise_terminated)
+            _SIGNALS.install()
         try:
             return super().invoke(context)
         except OptionError as error:
@@ -81,8 +82,46 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C so that the same clean-up runs."""
 
 
-def _raise_terminated(signal_number, frame):
-    raise _Terminated()
+class _Signals:
+    """Turns SIGTERM (and Ctrl-C) into exceptions, and remembers them so that none is lost.
+
+    Python runs a signal handler between any two bytecodes, also inside a
+    garbage-collection or weakref callback, where an exception is printed and
+    dropped ("Exception ignored in ..."). Keras collects garbage as each model
+    starts, so a signal landing there would be lost; :meth:`check`, called with
+    every progress line (each epoch at least), raises it again.
+    """
+
+    def __init__(self):
+        self._received: type[KeyboardInterrupt] | None = None
+        self._previous_unraisablehook = sys.unraisablehook
+
+    def install(self) -> None:
+        self._received = None
+        if sys.unraisablehook != self._report_unraisable:
+            self._previous_unraisablehook = sys.unraisablehook
+            sys.unraisablehook = self._report_unraisable
+        signal.signal(signal.SIGTERM, self._handle)
+        # Only where Python's own Ctrl-C handler is in place: an ignored SIGINT stays ignored.
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signal_number, frame):
+        self._received = _Terminated if signal_number == signal.SIGTERM else KeyboardInterrupt
+        raise self._received()
+
+    def _report_unraisable(self, unraisable) -> None:
+        # A dropped signal is not an error to show: check() raises it again.
+        if not (self._received is not None and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            self._previous_unraisablehook(unraisable)
+
+    def check(self) -> None:
+        """Raise again a signal whose exception was dropped where it landed."""
+        if self._received is not None:
+            raise self._received()
+
+
+_SIGNALS = _Signals()
 
 
 @click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +177,11 @@ def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int,
         quiet=quiet,
         lang=lang,
     )
-    echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    def echo(message: str) -> None:
+        _SIGNALS.check()
+        if not quiet:
+            click.echo(message, err=True)
+
     job = detect_training_job()
     outputs = run_build(config, echo=echo) if job is None else run_training_job(job, config, echo=echo)
     # A pipeline's one-model step fills the cache and writes no report.

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import make_arrays, write_npz
-from report.cli import main
+from report.cli import _Signals, _Terminated, main
 
 QUICK = ["--epochs", "1", "--kernel-sizes", "3", "--seeds", "1", "--quiet"]
 
@@ -171,6 +172,29 @@ def test_killed_build_keeps_finished_models_and_the_next_build_resumes(tmp_path,
     assert resumed.returncode == 0, stderr
     assert stderr.count(": cached") == finished
     assert (tmp_path / "report.pdf").exists()
+
+
+def test_a_signal_dropped_where_it_landed_is_raised_at_the_next_progress_line(monkeypatch, request, capfd):
+    # Python drops an exception raised inside a weakref or garbage-collection
+    # callback; a SIGTERM handled there must still stop the build.
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(number)
+        request.addfinalizer(lambda number=number, handler=handler: signal.signal(number, handler))
+    signals = _Signals()
+    signals.install()
+
+    class Model:
+        pass
+
+    model = Model()
+    reference = weakref.ref(model, lambda _: signal.raise_signal(signal.SIGTERM))
+    del model  # runs the callback, whose SIGTERM handler raises _Terminated there, and Python drops it
+    assert reference() is None
+    with pytest.raises(_Terminated):
+        signals.check()
+    # Dropped quietly: no "Exception ignored in ..." with a traceback on stderr.
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_damaged_cache_entry_is_reported_and_recomputed(tmp_path, tiny_npz):
