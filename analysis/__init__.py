@@ -6,9 +6,9 @@ import os
 # noise in a report tool's progress output; real errors still get through.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # TensorFlow switches its oneDNN kernels on by default only on CPUs with
-# AVX-512 VNNI, BF16 or AMX; on an AVX2-only CPU (the course's SageMaker CPUs,
-# our CI) it falls back to its generic kernels. oneDNN trains the course's
-# CNNs 1.2-1.5x faster there, and stays deterministic under op determinism
+# AVX-512 VNNI, BF16 or AMX; elsewhere (our CI's AVX2 CPU, for one) it falls
+# back to its generic kernels. oneDNN trains the course's CNNs 1.2-1.4x
+# faster there, and stays deterministic under op determinism
 # (bench/RESULTS.md). TensorFlow reads the setting once, when it is imported,
 # so it has to be made here, before any module of this package imports it;
 # a user's own TF_ENABLE_ONEDNN_OPTS=0 still wins.

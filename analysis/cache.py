@@ -78,20 +78,13 @@ class ResultCache:
         """Save one finished result at once, atomically."""
         entry = {"schema": SCHEMA_VERSION, "key": key, "description": description, "result": result}
         path = self.path_for(key)
-        try:
-            write_atomically(path, json.dumps(entry, indent=1).encode("utf-8"))
-        except OSError as error:
-            raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None
+        _write_entry(path, json.dumps(entry, indent=1).encode("utf-8"))
         return path
 
     def store_files(self, key: str, files: dict[str, bytes]) -> None:
         """Keep finished files (a rendered report) under ``key``; each name is a suffix such as ``.pdf``."""
         for suffix, data in files.items():
-            path = self.directory / f"{key}{suffix}"
-            try:
-                write_atomically(path, data)
-            except OSError as error:
-                raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None
+            _write_entry(self.directory / f"{key}{suffix}", data)
 
     def load_files(self, key: str, suffixes: tuple[str, ...]) -> dict[str, bytes] | None:
         """The files stored under ``key``, or None unless every one of them is there."""
@@ -100,3 +93,9 @@ class ResultCache:
         except OSError:
             return None
 
+
+def _write_entry(path: Path, data: bytes) -> None:
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None

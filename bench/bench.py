@@ -40,12 +40,11 @@ from pathlib import Path
 # The first epoch traces the training graph (and compiles it, with XLA); it is
 # run but not timed, so that throughput is the steady state a 10-epoch build sees.
 WARMUP_EPOCHS = 1
-STEPS_PER_EXECUTION = 32
 # Speed settings tried on top of the build's training path; a variant is one
-# of these or several joined with "+", e.g. "jit+spe".
+# of these or several joined with "+", e.g. "jit+no-determinism".
 TWEAKS = {
     "jit": "XLA: compile(jit_compile=True)",
-    "spe": f"compile(steps_per_execution={STEPS_PER_EXECUTION})",
+    "no-spe": "compile(steps_per_execution=1): one training step per call into TensorFlow (the build runs 32)",
     "threads": "TensorFlow's intra-op threads = CPU count, inter-op threads = 1, set before it starts",
     "cache-prefetch": "tf.data: .cache() before the shuffle, .prefetch(AUTOTUNE), autotuning on",
     # Keras turns jit_compile off while op determinism is on, so XLA needs this one too.
@@ -53,7 +52,7 @@ TWEAKS = {
     # The build asks for TensorFlow's oneDNN kernels (analysis/__init__.py); this is the build without them.
     "no-onednn": "TensorFlow's oneDNN kernels left at TensorFlow's default for this CPU (the build switches them on)",
 }
-ALL_VARIANTS = ("no-onednn", "spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
+ALL_VARIANTS = ("no-onednn", "no-spe", "threads", "cache-prefetch", "no-determinism", "jit+no-determinism")
 # The stages the build times, in the order it runs them (report.json, environment.stage_seconds).
 BUILD_STAGES = ("data", "eda", "training", "probes", "figures", "html", "pdf")
 RENDER_STAGES = ("figures", "html", "pdf")
@@ -135,7 +134,7 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
             unknown = [tweak for tweak in tweaks if tweak not in TWEAKS]
             if unknown or len(set(tweaks)) != len(tweaks):
                 raise argparse.ArgumentTypeError(f"bad variant {variant!r}; join distinct names from {', '.join(TWEAKS)} with '+', or say 'all'")
-            # One spelling per combination, in TWEAKS's order, so "spe+jit" and "jit+spe" are one variant.
+            # One spelling per combination, in TWEAKS's order, so "no-spe+jit" and "jit+no-spe" are one variant.
             variants.append("+".join(tweak for tweak in TWEAKS if tweak in tweaks))
         return list(dict.fromkeys(variants))
 
@@ -331,7 +330,7 @@ def _time_training(job: dict) -> dict:
     from analysis.experiments import SUPPORTED_KERNEL_SIZES, TrainingSettings, plan_experiments
     from analysis.models import compile_for_training
     from analysis.training import (
-        build_model, fit_model, make_pipelines, prepare_model, scale_images, split_for_validation,
+        BUILD_COMPILE_OPTIONS, build_model, fit_model, make_pipelines, prepare_model, scale_images, split_for_validation,
     )
 
     spec = {spec.name: spec for spec in plan_experiments(SUPPORTED_KERNEL_SIZES)}[job["model"]]
@@ -351,12 +350,12 @@ def _time_training(job: dict) -> dict:
         options = {}
         if "jit" in tweaks:
             options["jit_compile"] = True
-        if "spe" in tweaks:
-            options["steps_per_execution"] = STEPS_PER_EXECUTION
+        if "no-spe" in tweaks:
+            options["steps_per_execution"] = 1
         if "no-determinism" in tweaks:
-            # prepare_model without its op determinism.
+            # prepare_model without its op determinism, with the build's compile options.
             keras.utils.set_random_seed(settings.seed)
-            model = compile_for_training(build_model(spec), **options)
+            model = compile_for_training(build_model(spec), **(BUILD_COMPILE_OPTIONS | options))
         else:
             model = prepare_model(spec, settings, **options)
         pipelines = _cached_pipelines if "cache-prefetch" in tweaks else make_pipelines

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset, load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
-from analysis.environment import library_versions
+from analysis.environment import library_versions, onednn_setting
 from analysis.errors import OptionError, OutputError, RenderError
 from analysis.experiments import run_experiments
 from analysis.files import write_atomically
@@ -169,6 +169,7 @@ def _report_key(config: BuildConfig, dataset: Dataset) -> str:
             "lang": config.lang,
             "command_line": config.as_command_line(),
             "versions": library_versions(),
+            "onednn": onednn_setting(),
             "code": _code_fingerprint(),
         }
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from analysis.cache import ResultCache, make_key
+from analysis.data import load_dataset
 from analysis.experiments import BASELINE, TrainingSettings, cnn, experiment_key, plan_experiments
+from report.build import _report_key
+from report.config import BuildConfig
 
 
 def test_key_ignores_dict_order_but_not_values():
@@ -31,6 +34,14 @@ def test_experiment_key_changes_with_the_onednn_setting(monkeypatch):
     key = experiment_key(cnn(3), TrainingSettings(), "abc")
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert experiment_key(cnn(3), TrainingSettings(), "abc") != key
+
+
+def test_a_finished_report_is_not_reused_across_onednn_settings(monkeypatch, tiny_npz):
+    # Its numbers come from models trained with or without oneDNN, so the report's key follows the setting too.
+    config, dataset = BuildConfig(out=tiny_npz.parent / "r.pdf"), load_dataset(tiny_npz)
+    key = _report_key(config, dataset)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert _report_key(config, dataset) != key
 
 
 def test_the_3x3_sweep_run_is_the_main_cnn():

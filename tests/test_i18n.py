@@ -224,16 +224,20 @@ def editions(tmp_path_factory) -> dict:
     return built
 
 
+def _edition_text(editions: dict, lang: str) -> tuple[str, dict]:
+    """An edition's page text and summary, after checking both say its language."""
+    edition = editions[lang]
+    assert f'<html lang="{lang}">' in edition["html"]
+    assert edition["summary"]["settings"]["lang"] == lang
+    return text_of(edition["html"]), edition["summary"]
+
+
 @pytest.mark.slow
 def test_spanish_edition_is_spanish_throughout(editions):
-    edition = editions["es"]
-    document, summary = edition["html"], edition["summary"]
-    assert '<html lang="es">' in document
-    assert summary["settings"]["lang"] == "es"
-    text = text_of(document)
+    text, summary = _edition_text(editions, "es")
     for heading in SPANISH_SECTIONS:
         assert heading in text, heading
-    assert "Página" in document  # the page footer, set in the template's style
+    assert "Página" in editions["es"]["html"]  # the page footer, set in the template's style
     numbers = number_format("es")
     cnn = summary["models"]["cnn_k3"]
     for formatted in (numbers.percent_spread(cnn["test_accuracy"], cnn["test_accuracy_std"]), numbers.integer(cnn["params"]),
@@ -268,17 +272,13 @@ def test_sentences_are_never_glued_together(editions, lang):
 
 @pytest.mark.slow
 def test_english_edition_is_unchanged(editions):
-    edition = editions["en"]
-    document, summary = edition["html"], edition["summary"]
-    assert '<html lang="en">' in document
-    assert summary["settings"]["lang"] == "en"
-    text = text_of(document)
+    text, summary = _edition_text(editions, "en")
     for heading in ("1. Introduction", "2. The data", "5. Baseline versus CNN", "Appendix: reproducibility"):
         assert heading in text
     cnn = summary["models"]["cnn_k3"]
     assert format_percent_spread(cnn["test_accuracy"], cnn["test_accuracy_std"]) in text
     assert "121,930" in text
-    assert "Página" not in document and "modelo base" not in text
+    assert "Página" not in editions["en"]["html"] and "modelo base" not in text
 
 
 @pytest.mark.slow
