@@ -16,6 +16,7 @@ from analysis.probes import (
     shift_accuracies,
     shift_images,
 )
+from report.summary import advantage_largest_first
 
 
 def test_shift_moves_pixels_exactly_and_fills_with_zeros():
@@ -85,3 +86,10 @@ def test_data_efficiency_sizes_end_with_the_full_set():
     assert data_efficiency_sizes(54000) == [1000, 5000, 20000, 54000]
     assert data_efficiency_sizes(1500) == [1000, 1500]
     assert data_efficiency_sizes(800) == [800]
+
+
+def test_the_cnn_advantage_is_called_largest_first_only_when_it_is_a_lead():
+    assert advantage_largest_first([5.50, 3.98, 1.77, 1.16])
+    # Behind the baseline at 1,000 images (a 3,000-image, 1-epoch build): a large gap, but no advantage.
+    assert not advantage_largest_first([-12.15, 5.39])
+    assert not advantage_largest_first([1.0, 2.5, 1.2])
