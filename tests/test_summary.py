@@ -310,3 +310,17 @@ def test_advantage_largest_first_boundaries():
 def test_receptive_field(kernel_size, pool_size, field):
     # conv k, pool p (stride p), conv k, pool p: 1 + (k-1) + (p-1) + (k-1)p + (p-1)p input pixels per side.
     assert receptive_field(kernel_size, pool_size) == field
+
+
+def test_epoch_order_block():
+    summary = synthetic.build(Scenario(baseline_fixed_order=(42, 40, 38))).summary()
+    order = summary["probes"]["epoch_order"]
+    assert order["model"] == "baseline"
+    assert order["reshuffled"] == {"test_accuracy": approx(0.972), "test_accuracy_std": approx(0.002),
+                                   "test_loss": approx(0.095), "test_loss_std": approx(0.001)}
+    assert order["fixed"]["test_accuracy"] == approx(0.960) and order["fixed"]["test_accuracy_std"] == approx(0.002)
+    assert order["accuracy_change_pp"] == approx(-1.2) and order["loss_change"] == approx(0.0)
+    assert order["fixed_order_worse"] is True and order["change_beyond_spread"] is True
+    assert [row["seed"] for row in order["per_seed"]] == [42, 43, 44]
+    assert order["per_seed"][1] == {"seed": 43, "reshuffled_test_accuracy": approx(0.972), "fixed_test_accuracy": approx(0.960),
+                                    "reshuffled_test_loss": approx(0.095), "fixed_test_loss": approx(0.095)}

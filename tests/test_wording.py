@@ -108,6 +108,14 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         "no_gain": [("In this run the extra structure did not translate into accuracy",
                      "la estructura adicional no se tradujo en exactitud")],
     },
+    # The baseline trained with one fixed epoch order, against the protocol's reshuffling.
+    "epoch_order": {
+        "worse": [("here a fixed order costs the baseline accuracy", "aquí un orden fijo le cuesta exactitud al modelo base")],
+        "better": [("in this run the fixed order did better", "en esta ejecución el orden fijo salió mejor")],
+        "within": [("The two agree within the run-to-run spread", "Ambos coinciden dentro de la variación entre ejecuciones")],
+        "unknown": [("With one run per setting the run-to-run spread is unknown",
+                     "Con una sola ejecución por variante se desconoce la variación")],
+    },
     "balance": {
         "balanced": [("the classes are close to balanced", "las clases están prácticamente equilibradas")],
         "unbalanced": [("the classes are unbalanced", "las clases están desequilibradas")],
@@ -129,7 +137,7 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
 DEFAULT = {
     "verdict": "beyond", "kernel_spread": "beyond", "shift_slope": "slower", "shift_threshold": "falls",
     "permutation_baseline": "within", "permutation_cnn": "lost", "data_efficiency": "scarcest", "size": "comparable",
-    "balance": "balanced", "overfitting": "less", "little_training": "unsaid",
+    "balance": "balanced", "overfitting": "less", "little_training": "unsaid", "epoch_order": "within",
 }
 SINGLE_SEED = Scenario(
     seeds=(42,), baseline=(28,), kernels={3: (10,), 5: (13,), 7: (16,)}, baseline_loss=(0.095,), cnn_loss=(0.031,),
@@ -181,13 +189,14 @@ CASES = [
          spanish=(f"En esta ejecución la CNN no superó al modelo base ({MINUS}2,00 p. p. de exactitud)",
                   "En esta ejecución no lo hicieron: la CNN alcanzó un 95,20 ± 0,20 % frente al 97,20 ± 0,20 % del modelo base.")),
     Case("one seed, cnn wins", SINGLE_SEED,
-         expect={"verdict": "unmeasured", "kernel_spread": "unknown", "permutation_baseline": "unknown"},
+         expect={"verdict": "unmeasured", "kernel_spread": "unknown", "permutation_baseline": "unknown",
+                 "epoch_order": "unknown"},
          english=("They did: the CNN's test error was 1.00% against 2.80% for the baseline — 2.8× fewer mistakes "
                   "(10 instead of 28) — and its test loss 0.0310 against 0.0950.",),
          spanish=("Lo superaron: el error en prueba de la CNN fue del 1,00 %, frente al 2,80 % del modelo base",)),
     Case("one seed, cnn loses", SINGLE_SEED.with_(kernels={3: (48,), 5: (13,), 7: (16,)}),
          expect={"verdict": "not_better", "kernel_spread": "unknown", "permutation_baseline": "unknown",
-                 "size": "no_gain", "overfitting": "unsaid"},
+                 "size": "no_gain", "overfitting": "unsaid", "epoch_order": "unknown"},
          english=(f"({MINUS}2.00 pp of accuracy)", "the CNN reached 95.20% against the baseline's 97.20%")),
     Case("cnn overfits more than the baseline", Scenario(cnn_final=(0.999, 0.969)),
          expect={"overfitting": "not_less"},
@@ -283,6 +292,19 @@ CASES = [
          Scenario(efficiency={1000: ((45,) * 3, (18,) * 3), 5000: ((45,) * 3, (18,) * 3)}),
          expect={"data_efficiency": "scarcest"}),
     Case("one training-set size only", Scenario(efficiency={}), expect={"data_efficiency": "one_size"}),
+    # --- The order of the training images -----------------------------------------------------------------------
+    Case("epoch order makes no difference", Scenario(),
+         english=("It reached 97.20 ± 0.20% (test loss 0.0950 ± 0.0010) against 97.20 ± 0.20% (test loss 0.0950 ± 0.0010) "
+                  "reshuffled, a change of +0.00 pp",),
+         spanish=("Alcanzó un 97,20 ± 0,20 % (pérdida en prueba 0,0950 ± 0,0010) frente al 97,20 ± 0,20 %",)),
+    Case("a fixed epoch order costs the baseline", Scenario(baseline_fixed_order=(42, 40, 38)),
+         expect={"epoch_order": "worse"},
+         english=(f"reshuffled, a change of {MINUS}1.20 pp",
+                  "If your own notebook's baseline lands nearer 96.00% than 97.20%, check whether its epochs repeat one order."),
+         spanish=("queda más cerca del 96,00 % que del 97,20 %",)),
+    Case("a fixed epoch order does better", Scenario(baseline_fixed_order=(20, 18, 16)), expect={"epoch_order": "better"}),
+    Case("a fixed epoch order a little worse, within the spread", Scenario(baseline_fixed_order=(32, 30, 28)),
+         expect={"epoch_order": "within"}),
     # --- The data -----------------------------------------------------------------------------------------------
     Case("classes balanced", Scenario(),
          english=("The rarest training digit is 0 (60 images, 10.0%) and the most common 9 (60, 10.0%)",)),
