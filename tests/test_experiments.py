@@ -28,10 +28,15 @@ from analysis.experiments import (
     TrainingSettings,
     cnn,
     experiment_key,
+    parse_kernel_sizes,
     plan_experiments,
     run_experiment,
     run_experiments,
 )
+
+
+# The key of the default 3x3 CNN on data "000...", pinned: results cached by earlier versions must keep their keys.
+KNOWN_KEY = "c41a1333653250f640e6f0505d9dc44c"
 
 
 class FakeTraining:
@@ -174,6 +179,35 @@ def test_a_result_survives_the_cache_round_trip(dataset):
     assert back.test_predictions.dtype == np.uint8 and back.test_confidence.dtype == np.float32
     np.testing.assert_array_equal(back.test_predictions, result.test_predictions)
     np.testing.assert_allclose(back.test_confidence, result.test_confidence)
+
+
+def test_confidences_are_stored_to_five_decimals(dataset):
+    result = synthetic.model_run("baseline", 0, 0.1, dataset.y_test, layers=synthetic.baseline_layers())
+    result = replace(result, test_confidence=np.full(len(dataset.y_test), 0.123456789, np.float32))
+    assert result.to_dict()["test_confidence"][0] == 0.12346
+
+
+def test_two_seeds_have_a_spread(dataset):
+    runs = ModelRuns("baseline", tuple(
+        synthetic.model_run("baseline", wrong, 0.1, dataset.y_test, layers=synthetic.baseline_layers()) for wrong in (30, 20)))
+    assert runs.std("test_accuracy") == pytest.approx(0.01 / 2**0.5)
+
+
+def test_experiment_keys_stay_what_earlier_versions_cached_under(monkeypatch):
+    """A change to how keys are made orphans every model users have cached: make it on purpose, not by accident."""
+    import analysis.experiments as experiments
+
+    monkeypatch.setattr(experiments, "training_versions", lambda: {"python": "3.11.7", "tensorflow": "2.21.0",
+                                                                   "keras": "3.15.1", "numpy": "2.4.6"})
+    monkeypatch.setattr(experiments, "onednn_setting", lambda: "1")
+    assert experiment_key(cnn(3), TrainingSettings(), "0" * 64) == KNOWN_KEY
+
+
+def test_a_word_that_is_not_a_kernel_size_is_named():
+    with pytest.raises(ValueError, match="'three' is not a comma-separated list of integers, e.g. 3,5,7"):
+        parse_kernel_sizes("three")
+    with pytest.raises(ValueError, match=r"unsupported kernel size\(s\) \(none given\); choose from 1, 3, 5, 7, 9"):
+        parse_kernel_sizes(" , ")
 
 
 def test_model_runs_statistics(dataset):

@@ -14,6 +14,7 @@ computed from this table by hand, not by the code's formulas.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -200,6 +201,37 @@ def test_dataset_settings_and_environment_blocks(summary):
     assert {"python", "tensorflow", "keras", "numpy"} <= set(environment["versions"])
     assert {"platform", "processor", "cpu_count"} <= set(environment["machine"])
     assert "generated_at" in environment and "tensorflow_onednn" in environment
+
+
+def test_one_epoch_runs_take_all_their_time_in_that_epoch():
+    summary = synthetic.build(Scenario(epochs=1)).summary()
+    assert summary["models"]["baseline"]["seconds_per_epoch"] == approx(60.0)
+    assert summary["comparison"]["little_training"] is True
+
+
+def test_a_model_counts_as_cached_only_when_every_seed_was():
+    built = synthetic.build(Scenario())
+    runs = built.experiments.models["baseline"].runs
+    partly = ModelRuns("baseline", (replace(runs[0], cached=True), *runs[1:]))
+    wholly = ModelRuns("baseline", tuple(replace(run, cached=True) for run in runs))
+    for baseline, cached in ((partly, False), (wholly, True)):
+        models = {**built.experiments.models, "baseline": baseline}
+        summary = replace(built, experiments=replace(built.experiments, models=models)).summary()
+        assert summary["models"]["baseline"]["cached"] is cached
+        assert [run["cached"] for run in summary["models"]["baseline"]["per_seed"]] == [run.cached for run in baseline.runs]
+
+
+@pytest.mark.parametrize("params, monotonic", [
+    ((100, 100, 200), True), ((300, 200, 200), True), ((100, 300, 200), False), ((200, 100, 300), False),
+])
+def test_kernel_parameter_counts_are_monotonic_ties_included(params, monotonic):
+    counts = dict(zip(("cnn_k3", "cnn_k5", "cnn_k7"), params))
+    summary = synthetic.build(Scenario(params=counts)).summary()
+    assert summary["comparison"]["kernel_params_monotonic"] is monotonic
+
+
+def test_the_build_time_is_in_utc_to_the_second(summary):
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", summary["environment"]["generated_at"])
 
 
 def test_limited_training_set_is_counted_in_the_settings():
