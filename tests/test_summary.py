@@ -22,14 +22,16 @@ import pytest
 
 import synthetic
 from analysis.experiments import ExperimentResults, ModelRuns
-from report.summary import advantage_largest_first, classes_balanced, differs_beyond_spread, receptive_field
+from report.summary import _top_confusions, advantage_largest_first, classes_balanced, differs_beyond_spread, receptive_field
 from synthetic import Scenario
 
 approx = pytest.approx
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def summary() -> dict:
+    # Built afresh for each test (it takes milliseconds): mutation testing (mutation/run.py) runs only the tests that
+    # call a mutated function, and a module-wide fixture would hide that every test here calls summarize().
     return synthetic.build(Scenario()).summary("en")
 
 
@@ -62,6 +64,7 @@ def test_model_block(summary):
     # Seed 42: 30 mistakes, three per digit, each digit read as the next.
     assert base["per_seed"][0]["per_class_accuracy"] == approx([0.97] * 10)
     assert base["per_seed"][0]["train_seconds"] == 60 and base["per_seed"][0]["cached"] is False
+    assert base["per_seed"][2]["history"]["val_accuracy"][-1] == approx(0.975) and len(base["per_seed"][2]["history"]) == 4
     # Over seeds: digits 0-5 lose 3+3+3 images of 100, 6-7 lose 3+3+2, 8-9 lose 3+2+2.
     assert [base["per_class_accuracy"][str(digit)] for digit in range(10)] == approx(
         [0.97] * 6 + [1 - 8 / 300] * 2 + [1 - 7 / 300] * 2)
@@ -303,6 +306,16 @@ def test_the_main_cnn_is_found_among_the_kernel_sizes():
     assert summary["comparison"]["best_kernel"] == 5 and summary["comparison"]["worst_kernel"] == 7
     assert summary["comparison"]["kernel_params_monotonic"] is True  # 118,346 then 119,114
     assert summary["settings"]["kernel_sizes"] == [5, 7]
+
+
+def test_equal_confusions_are_listed_in_reading_order():
+    # Several confusions made twice: the first three in the order of the matrix (true digit, then predicted).
+    matrix = np.zeros((10, 10), dtype=np.int64)
+    for true, predicted in ((1, 5), (0, 9), (6, 0), (1, 4), (9, 1)):
+        matrix[true, predicted] = 2
+    matrix[3, 3] = 50  # the diagonal is not a confusion
+    assert _top_confusions(matrix) == [{"true": 0, "predicted": 9, "count": 2}, {"true": 1, "predicted": 4, "count": 2},
+                                       {"true": 1, "predicted": 5, "count": 2}]
 
 
 def test_the_most_helped_digit_is_the_one_whose_mistakes_went():

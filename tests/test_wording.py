@@ -341,23 +341,15 @@ def _expected_and_opposite(expect: dict, lang: str) -> tuple[set[str], set[str]]
     return present, absent - present
 
 
-@pytest.fixture(scope="module")
-def pages() -> dict:
-    """Each case rendered once per language (module-wide: rendering is the slow part)."""
-    return {}
-
-
-def _page(pages: dict, case: Case, lang: str) -> str:
-    if (case.id, lang) not in pages:
-        summary = synthetic.build(case.scenario).summary(lang)
-        pages[case.id, lang] = synthetic.page_text(synthetic.render(summary, lang))
-    return pages[case.id, lang]
+def _page(case: Case, lang: str) -> str:
+    """The case summarised and rendered in ``lang``, as visible text (each test renders its own, see test_summary.py)."""
+    return synthetic.page_text(synthetic.render(synthetic.build(case.scenario).summary(lang), lang))
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_the_text_makes_the_claim_the_numbers_call_for(pages, case, lang):
-    text = _page(pages, case, lang)
+def test_the_text_makes_the_claim_the_numbers_call_for(case, lang):
+    text = _page(case, lang)
     present, absent = _expected_and_opposite(DEFAULT | case.expect, lang)
     missing = sorted(phrase for phrase in present if phrase not in text)
     contradicting = sorted(phrase for phrase in absent if phrase in text)
@@ -369,8 +361,8 @@ def test_the_text_makes_the_claim_the_numbers_call_for(pages, case, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_the_probes_sections_are_rendered(pages, lang):
-    text = _page(pages, CASES[0], lang)
+def test_the_probes_sections_are_rendered(lang):
+    text = _page(CASES[0], lang)
     for heading in SECTIONS[lang]:
         assert heading in text, heading
 
