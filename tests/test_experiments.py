@@ -123,6 +123,32 @@ def test_experiments_run_seed_by_seed_over_the_planned_models(tmp_path, training
     assert [(size, runs.name) for size, runs in results.kernel_results()] == [(5, "cnn_k5"), (7, "cnn_k7")]
 
 
+def test_a_second_run_reads_every_model_back_and_force_trains_them_all_again(tmp_path, training, dataset):
+    cache, settings = ResultCache(tmp_path), TrainingSettings(epochs=1, seed=42)
+    first = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43))
+    assert len(training.calls) == 4
+    again = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43))
+    assert len(training.calls) == 4, "a cached model was trained again"
+    assert all(run.cached for runs in again.models.values() for run in runs.runs)
+    assert [run.test_loss for run in again.models["baseline"].runs] == [run.test_loss for run in first.models["baseline"].runs]
+    forced = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43), force=True)
+    assert len(training.calls) == 8
+    assert not any(run.cached for runs in forced.models.values() for run in runs.runs)
+
+
+def test_a_cached_entry_missing_a_field_is_trained_again_not_trusted(tmp_path, training, dataset):
+    warnings: list[str] = []
+    cache, settings = ResultCache(tmp_path, on_warning=warnings.append), TrainingSettings(seed=3)
+    run_experiment(BASELINE, dataset, settings, cache)
+    path = cache.path_for(experiment_key(BASELINE, settings, dataset.sha256))
+    entry = json.loads(path.read_text())
+    del entry["result"]["probes"]  # as an older version of cnn-report would have stored it
+    path.write_text(json.dumps(entry))
+    result = run_experiment(BASELINE, dataset, settings, cache)
+    assert len(training.calls) == 2 and result.cached is False
+    assert warnings and "it lacks probes" in warnings[0]
+
+
 def test_without_seeds_the_settings_seed_is_the_only_one(tmp_path, training, dataset):
     results = run_experiments(dataset, TrainingSettings(epochs=1, seed=9), ResultCache(tmp_path), kernel_sizes=(3,))
     assert results.seeds == (9,)
@@ -172,6 +198,7 @@ def test_a_result_survives_the_cache_round_trip(dataset):
     data = result.to_dict()
     assert data["test_accuracy"] == pytest.approx(0.983) and data["test_loss"] == pytest.approx(0.0421)
     assert data["test_predictions"][:3] == [1, 2, 3]  # the first mistakes read each digit as the next
+    assert json.dumps(data["test_predictions"][:3]) == "[1, 2, 3]"  # stored as integers, not floats
     back = ModelResult.from_dict(data, cached=True)
     assert back.cached is True and ModelResult.from_dict(data, cached=False).cached is False
     for name in ("name", "params", "test_accuracy", "test_loss", "epochs", "train_seconds", "history", "layers", "probes"):
