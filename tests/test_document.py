@@ -220,10 +220,22 @@ def _last_chain(page) -> list:
         box = blocks[-1]
 
 
-def _starts_with_forced_break(page) -> bool:
+def _elements(box, found: set) -> set:
+    """The HTML elements laid out in ``box`` (identities), at any depth."""
+    if getattr(box, "element", None) is not None:
+        found.add(id(box.element))
+    for child in getattr(box, "children", []):
+        _elements(child, found)
+    return found
+
+
+def _starts_with_forced_break(page, previous) -> bool:
+    """Whether ``page`` begins with an element that asks for a page break before it (not one continued from
+    ``previous``, which keeps its style on every page it spans)."""
+    before = _elements(previous._page_box, set())
     box = page._page_box.children[0]
     while True:
-        if box.style["break_before"] in ("page", "left", "right", "recto", "verso"):
+        if box.style["break_before"] in ("page", "left", "right", "recto", "verso") and id(box.element) not in before:
             return True
         blocks = _blocks(box)
         if not blocks:
@@ -239,7 +251,7 @@ def test_no_heading_ends_a_page_and_no_page_is_left_half_empty(editions, lang):
     for number, page in enumerate(pages, start=1):
         chain = _last_chain(page)
         assert not any(box.element_tag in ("h1", "h2", "h3") for box in chain), f"page {number} ends with a heading"
-        if number == len(pages) or _starts_with_forced_break(pages[number]):
+        if number == len(pages) or _starts_with_forced_break(pages[number], page):
             continue
         body = page._page_box.children[0]
         last = chain[-1]
