@@ -74,7 +74,7 @@ def render_pdf(html: str) -> bytes:
         import weasyprint
 
         # Tagged: the structure (headings, lists, tables, figures with their alt text) reaches screen readers.
-        # Presentational hints: the images' width and height attributes give their size in print.
-        return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(pdf_tags=True, presentational_hints=True)
+        # Each figure keeps the size its SVG declares, the size it was drawn at.
+        return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(pdf_tags=True)
     except Exception as error:  # WeasyPrint and its native libraries raise many types; all mean "no PDF".
         raise RenderError(f"PDF rendering failed ({type(error).__name__}: {error}); the HTML and JSON were still written") from None

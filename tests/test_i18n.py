@@ -67,12 +67,8 @@ def python_messages() -> set[str]:
 
 
 def text_of(document: str) -> str:
-    """The visible text of an HTML page, whitespace collapsed (no-break spaces included).
-
-    Text only screen readers hear (the headings' "Link to this section" links) is left out.
-    """
+    """The visible text of an HTML page, whitespace collapsed (no-break spaces included)."""
     body = re.sub(r"<(style|title)>.*?</\1>", " ", document, flags=re.S)
-    body = re.sub(r'<span class="visually-hidden">.*?</span>', " ", body, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
