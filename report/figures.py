@@ -74,6 +74,8 @@ COLOURS = {
     "cnn_k5": "#386cb0",
     "cnn_k7": "#a6761d",
 }
+# A marker shape per model besides its colour, for readers who tell the colours apart badly (and for grey print).
+MARKERS = {"baseline": "o", "cnn_k3": "s"}
 MISCLASSIFIED_SHOWN = 12
 
 
@@ -296,7 +298,7 @@ def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers:
             epochs = np.arange(1, curves.shape[1] + 1)
             validation = style == "validation"
             # Markers on both, open for training: with a single epoch there is no line to tell them apart.
-            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--", marker="o",
+            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--", marker=MARKERS[runs.name],
                       markersize=3.5, markerfacecolor=colour if validation else "white", label=f"{label}, {splits[style]}")
             if len(curves) > 1:
                 # The band spans the seeds' lowest to highest value at each epoch.
@@ -404,7 +406,7 @@ def _plot_translation(translation: dict, _: Translate, numbers: NumberFormat) ->
     for name in _PROBED:
         curve = translation["models"][name]
         mean = 100 * np.array(curve["mean"])
-        axis.plot(distances, mean, marker="o", markersize=3, color=COLOURS[name], label=display_name(name, _))
+        axis.plot(distances, mean, marker=MARKERS[name], markersize=3.5, color=COLOURS[name], label=display_name(name, _))
         if curve["std"] is not None:
             spread = 100 * np.array(curve["std"])
             axis.fill_between(distances, mean - spread, mean + spread, color=COLOURS[name], alpha=0.2, linewidth=0)
@@ -448,7 +450,8 @@ def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat)
         points = efficiency["models"][name]
         mean = np.array([100 * point["test_accuracy"] for point in points])
         spread = np.array([100 * (point["test_accuracy_std"] or 0.0) for point in points])
-        axis.errorbar(sizes, mean, yerr=spread, marker="o", markersize=3, capsize=3, color=COLOURS[name], label=display_name(name, _))
+        axis.errorbar(sizes, mean, yerr=spread, marker=MARKERS[name], markersize=3.5, capsize=3, color=COLOURS[name],
+                      label=display_name(name, _))
     axis.set_xscale("log")
     axis.set_xticks(sizes, [numbers.integer(size) for size in sizes])
     axis.minorticks_off()
@@ -459,18 +462,20 @@ def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat)
 
 
 def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: NumberFormat) -> Image:
-    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.6))
+    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.8))
+    # Models of similar size and accuracy sit close together: a legend above names them where labels beside the
+    # points would cross each other's error bars, and a marker shape per model does not rely on colour alone.
+    markers = "osD^vP"
     for position, point in enumerate(points):
         name = point["name"]
         axis.errorbar(point["params"] / 1000, 100 * point["test_accuracy"], yerr=100 * (point["test_accuracy_std"] or 0.0),
-                      marker="o", capsize=3, color=COLOURS.get(name, "#555555"))
-        # Alternate labels above and below their points: models of similar size and accuracy sit close together.
-        axis.annotate(display_name(name, _), (point["params"] / 1000, 100 * point["test_accuracy"]), textcoords="offset points",
-                      xytext=(5, 4 if position % 2 == 0 else -10), fontsize=MIN_FONT_SIZE)
+                      marker=markers[position % len(markers)], capsize=3, color=COLOURS.get(name, "#555555"),
+                      label=display_name(name, _))
     axis.set_xlabel(_("parameters (thousands)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.xaxis.set_major_locator(ticker.MaxNLocator(4))
-    axis.margins(x=0.25, y=0.15)
+    axis.margins(x=0.15, y=0.1)
+    _legend_above(axis)
     return _to_image(figure, numbers)
 
 
