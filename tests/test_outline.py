@@ -44,9 +44,9 @@ def test_sections_figures_and_tables_are_numbered_in_document_order():
         ("first", "1"), ("first-sub", "1.1"), ("second", "2"), ("second-sub", "2.1"), ("appendix", None)]
     assert re.findall(r'<figcaption><span class="label">Figure (\d+)\.</span> Caption (\w)\.', html) == [("1", "A"), ("2", "B")]
     assert re.findall(r'<span class="label">Table (\d+)\.</span> (\w+)\.', html) == [("1", "Early"), ("2", "Late")]
-    assert '<h2 id="second"><span class="number">2.</span> Second' in html
-    assert '<h3 id="second-sub"><span class="number">2.1</span> Second sub' in html
-    assert '<h2 id="appendix">Appendix' in html
+    assert '<h2 id="second"><a class="self-link" href="#second"><span class="number">2.</span> Second</a></h2>' in html
+    assert '<h3 id="second-sub"><a class="self-link" href="#second-sub"><span class="number">2.1</span> Second sub</a></h3>' in html
+    assert '<h2 id="appendix"><a class="self-link" href="#appendix">Appendix</a></h2>' in html
 
 
 def test_a_reference_links_to_its_target_even_before_it_is_declared():
