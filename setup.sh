@@ -16,6 +16,20 @@ if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! ldconfig -p 2>/dev/null
   fi
 fi
 
+# The browser test (tests/test_browser.py) drives Debian's Chromium through Playwright and checks the
+# HTML with axe-core from npm (package.json). Playwright's own browser download needs internet we may
+# not have; Debian's package does not.
+if ! command -v chromium >/dev/null || ! command -v npm >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium npm >/dev/null
+  else
+    echo "setup.sh: install Chromium and npm for the browser test (e.g. apt-get install chromium npm)" >&2
+  fi
+fi
+if command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
