@@ -20,7 +20,7 @@ from analysis.data import Dataset
 from analysis.eda import describe_dataset
 from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, TrainingSettings
 from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, ProbeResults
-from report.figures import Figures
+from report.figures import Figures, Image
 from report.render import render_html
 from report.summary import summarize
 
@@ -232,7 +232,7 @@ def build(scenario: Scenario = Scenario()) -> Built:
 
 def blank_figures() -> Figures:
     """Every figure as an empty image: the words around them are what is tested."""
-    return Figures(**{item.name: "data:," for item in fields(Figures)})
+    return Figures(**{item.name: Image(src="data:,", width=100, height=100) for item in fields(Figures)})
 
 
 def render(summary: dict, lang: str) -> str:

@@ -30,8 +30,8 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
              "La diferencia supera la variación entre ejecuciones de los dos modelos sumada."),
             ("a smaller search space led to better generalisation here",
              "un espacio de búsqueda más pequeño llevó a una mejor generalización"),
-            ("1. Why did the convolutional layers outperform the baseline?",
-             "1. ¿Por qué las capas convolucionales superaron al modelo base?"),
+            ("Why did the convolutional layers outperform the baseline?",
+             "¿Por qué las capas convolucionales superaron al modelo base?"),
         ],
         "within": [
             ("Only within the noise:", "Solo dentro del margen de ruido:"),
@@ -40,8 +40,8 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("The gap is smaller than the run-to-run spread, so these runs cannot call it a real difference.",
              "La diferencia es menor que la variación entre ejecuciones, así que estas ejecuciones no permiten afirmar"),
             ("led to no better generalisation here", "no se tradujo en una mejor generalización"),
-            ("1. Why did the convolutional layers outperform the baseline?",
-             "1. ¿Por qué las capas convolucionales superaron al modelo base?"),
+            ("Why did the convolutional layers outperform the baseline?",
+             "¿Por qué las capas convolucionales superaron al modelo base?"),
         ],
         "unmeasured": [
             ("They did: the CNN's test error was", "Lo superaron: el error en prueba de la CNN"),
@@ -51,8 +51,8 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
              "(Una ejecución por modelo: no se midió la variación entre semillas)"),
             ("a smaller search space led to better generalisation here",
              "un espacio de búsqueda más pequeño llevó a una mejor generalización"),
-            ("1. Why did the convolutional layers outperform the baseline?",
-             "1. ¿Por qué las capas convolucionales superaron al modelo base?"),
+            ("Why did the convolutional layers outperform the baseline?",
+             "¿Por qué las capas convolucionales superaron al modelo base?"),
         ],
         "not_better": [
             ("In this run the CNN did not beat the baseline", "En esta ejecución la CNN no superó al modelo base"),
@@ -159,14 +159,14 @@ class Case:
 CASES = [
     # --- Baseline versus CNN ------------------------------------------------------------------------------------
     Case("cnn wins beyond the spread", Scenario(),
-         english=("The CNN's test error was 1.00 ± 0.20% against 2.80 ± 0.20% for the baseline: 2.8× fewer mistakes "
-                  "(+1.80 pp of accuracy) with 1.20× its parameters, at 3.0× its training time",
+         english=("The CNN's test error was 1.00 ± 0.20% against 2.80 ± 0.20% for the baseline (",
+                  "2.8× fewer mistakes (+1.80 pp of accuracy) with 1.20× its parameters, at 3.0× its training time",
                   "the CNN's test error was 1.00 ± 0.20% against 2.80 ± 0.20% for the baseline — 2.8× fewer mistakes "
                   "(10 instead of 28) — and its test loss 0.0310 ± 0.0010 against 0.0950 ± 0.0010",
                   "It did so with 1.20× the baseline's parameters, so the gain does not come from capacity.",
                   "99.00 ± 0.20%", "28 → 10", "97.00%", "97.20%", "97.40%", "98.80%", "99.20%"),
-         spanish=("El error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base: cometió "
-                  "2,8× menos errores (+1,80 p. p. de exactitud) con 1,20× los parámetros de este y 3,0× su tiempo",
+         spanish=("El error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base (",
+                  "cometió 2,8× menos errores (+1,80 p. p. de exactitud) con 1,20× los parámetros de este y 3,0× su tiempo",
                   "el error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base —2,8× "
                   "menos errores (10 en lugar de 28)—, y su pérdida en prueba, de 0,0310 ± 0,0010 frente a 0,0950 ± 0,0010",
                   "97,00 %", "97,20 %", "97,40 %", "98,80 %", "99,20 %")),
@@ -178,15 +178,15 @@ CASES = [
                   "2,80 ± 0,20 % del modelo base —1,2× menos errores (24 en lugar de 28)—",)),
     Case("cnn ties with the baseline", Scenario(kernels={3: (30, 28, 26), 5: (15, 13, 11), 7: (18, 16, 14)}),
          expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid"},
-         english=("In this run the CNN did not beat the baseline (+0.00 pp of accuracy), with 1.20× its parameters "
-                  "and 3.0× its training time.",),
-         spanish=("En esta ejecución la CNN no superó al modelo base (+0,00 p. p. de exactitud)",)),
+         english=("In this run the CNN did not beat the baseline (+0.00 pp of accuracy;",
+                  "with 1.20× its parameters and 3.0× its training time."),
+         spanish=("En esta ejecución la CNN no superó al modelo base (+0,00 p. p. de exactitud;",)),
     Case("cnn loses", LOSING,
          expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid"},
-         english=(f"In this run the CNN did not beat the baseline ({MINUS}2.00 pp of accuracy)",
+         english=(f"In this run the CNN did not beat the baseline ({MINUS}2.00 pp of accuracy;",
                   "In this run they did not: the CNN reached 95.20 ± 0.20% against the baseline's 97.20 ± 0.20%.",
-                  f"The CNN has 1.20× the baseline's parameters and scored {MINUS}2.00 pp relative to it."),
-         spanish=(f"En esta ejecución la CNN no superó al modelo base ({MINUS}2,00 p. p. de exactitud)",
+                  f"The CNN has 1.20× the baseline's parameters and scored {MINUS}2.00 pp relative to it"),
+         spanish=(f"En esta ejecución la CNN no superó al modelo base ({MINUS}2,00 p. p. de exactitud;",
                   "En esta ejecución no lo hicieron: la CNN alcanzó un 95,20 ± 0,20 % frente al 97,20 ± 0,20 % del modelo base.")),
     Case("one seed, cnn wins", SINGLE_SEED,
          expect={"verdict": "unmeasured", "kernel_spread": "unknown", "permutation_baseline": "unknown",
@@ -197,7 +197,7 @@ CASES = [
     Case("one seed, cnn loses", SINGLE_SEED.with_(kernels={3: (48,), 5: (13,), 7: (16,)}),
          expect={"verdict": "not_better", "kernel_spread": "unknown", "permutation_baseline": "unknown",
                  "size": "no_gain", "overfitting": "unsaid", "epoch_order": "unknown"},
-         english=(f"({MINUS}2.00 pp of accuracy)", "the CNN reached 95.20% against the baseline's 97.20%")),
+         english=(f"({MINUS}2.00 pp of accuracy;", "the CNN reached 95.20% against the baseline's 97.20%")),
     Case("cnn overfits more than the baseline", Scenario(cnn_final=(0.999, 0.969)),
          expect={"overfitting": "not_less"},
          english=("a training–validation gap of +3.00 pp for the CNN against +2.00 pp for the baseline",),
@@ -260,7 +260,7 @@ CASES = [
          spanish=("Hasta 6 píxeles de desplazamiento, la CNN nunca cayó por debajo del 90 %.",)),
     # --- Permuted pixels ----------------------------------------------------------------------------------------
     Case("permutation costs the cnn its edge", Scenario(),
-         english=("The baseline went from 97.20 ± 0.20% to 97.20 ± 0.30% (+0.00 pp).",
+         english=("The baseline went from 97.20 ± 0.20% to 97.20 ± 0.30% (+0.00 pp;",
                   "The CNN went from 99.00 ± 0.20% to 95.80 ± 0.30%",
                   f"It lost its edge: on shuffled pixels it scored {MINUS}1.40 pp relative to the baseline."),
          spanish=(f"Perdió su ventaja: con los píxeles barajados obtuvo {MINUS}1,40 p. p. respecto al modelo base.",)),
@@ -276,12 +276,12 @@ CASES = [
          english=("It lost its edge: on shuffled pixels it scored +0.00 pp relative to the baseline.",)),
     Case("permutation hurts the baseline too", Scenario(baseline_permuted=(50, 48, 46)),
          expect={"permutation_baseline": "beyond", "permutation_cnn": "ahead"},
-         english=(f"The baseline went from 97.20 ± 0.20% to 95.20 ± 0.20% ({MINUS}2.00 pp).",
+         english=(f"The baseline went from 97.20 ± 0.20% to 95.20 ± 0.20% ({MINUS}2.00 pp;",
                   "Even on shuffled pixels it stayed ahead of the baseline (+0.60 pp)")),
     # --- Data efficiency ----------------------------------------------------------------------------------------
     Case("cnn's lead shrinks with more data", Scenario(),
          english=("With 1,000 images the CNN reached 92.00 ± 0.00% against the baseline's 85.00 ± 0.00%, a gap of "
-                  "+7.00 pp; with 54,000 images the gap was +1.80 pp.",),
+                  "+7.00 pp; with 54,000 images the gap was +1.80 pp",),
          spanish=("Con 1000 imágenes la CNN alcanzó un 92,00 ± 0,00 % frente al 85,00 ± 0,00 % del modelo base, una "
                   "diferencia de +7,00 p. p.; con 54.000 imágenes la diferencia fue de +1,80 p. p.",)),
     Case("cnn's lead grows with more data",
