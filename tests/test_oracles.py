@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def _half_learnable(tiny: Path) -> Dataset:
     dataset = load_dataset(tiny)
     x_test = dataset.x_test.copy()
     x_test[len(x_test) // 2:] = np.random.default_rng(5).integers(0, 256, x_test[len(x_test) // 2:].shape, dtype=np.uint8)
-    return Dataset(dataset.x_train, dataset.y_train, x_test, dataset.y_test, dataset.path, dataset.format, dataset.sha256)
+    return replace(dataset, x_test=x_test)
 
 
 @pytest.mark.parametrize("spec", [BASELINE, cnn(3)], ids=["baseline", "cnn_k3"])

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,9 +58,8 @@ def _epoch(data) -> tuple[list[np.ndarray], list[np.ndarray]]:
 
 
 def _dataset(count: int):
-    dataset = make_dataset()
     images, labels = _labelled_images(count)
-    return type(dataset)(images, labels, dataset.x_test, dataset.y_test, dataset.path, dataset.format, dataset.sha256)
+    return replace(make_dataset(), x_train=images, y_train=labels)
 
 
 def test_the_training_pipeline_holds_every_fitted_image_once_in_batches():
