@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings
+from analysis.workers import default_jobs
 
 
 def default_cache_dir() -> Path:
@@ -32,6 +33,10 @@ class BuildConfig:
     force: bool = False
     quiet: bool = False
     lang: str = "en"
+    # Fits trained at once, each in its own worker process; None chooses from
+    # the machine's cores and memory (analysis.workers.default_jobs). The
+    # numbers are the same for every value.
+    jobs: int | None = None
 
     @property
     def html_path(self) -> Path:
@@ -56,8 +61,13 @@ class BuildConfig:
             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
         )
 
+    @property
+    def resolved_jobs(self) -> int:
+        """How many fits to train at once: ``jobs``, or the machine's choice."""
+        return self.jobs if self.jobs is not None else default_jobs()
+
     def as_command_line(self) -> str:
-        """The command that reproduces this build's report, every setting spelled out."""
+        """The command that reproduces this build's report, every setting that changes it spelled out (not --jobs)."""
         arguments = ["cnn-report", "build", "--out", str(self.out)]
         if self.data is not None:
             arguments += ["--data", str(self.data)]
