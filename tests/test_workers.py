@@ -21,7 +21,7 @@ from analysis.data import load_dataset
 from analysis.environment import GIB, instruction_set, training_environment
 from analysis.errors import DataError
 from analysis.experiments import BASELINE, Fit, FitEvents, TrainingSettings, cnn, experiment_key
-from analysis.probes import PERMUTED_DATA, permuted_dataset
+from analysis.probes import PERMUTED_DATA
 from analysis.workers import default_jobs, run_fits
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_jobs_1_and_2_give_the_same_numbers_and_cache_the_same_entries(tmp_path,
         cache.prepare()
         recorder = Recorder()
         outcomes[jobs] = (run_fits(tiny_plan(), dataset, cache, jobs=jobs, events=recorder), cache, recorder)
-    (one, cache_one, heard_one), (two, cache_two, heard_two) = outcomes[1], outcomes[2]
+    (one, cache_one, _), (two, cache_two, heard_two) = outcomes[1], outcomes[2]
     assert list(one) == list(two) == tiny_plan()
     for fit in tiny_plan():
         assert two[fit].history == one[fit].history, fit.label
