@@ -6,6 +6,9 @@
   image, destroys locality but no information; both models are retrained on it.
 - Data efficiency: both models retrained on growing prefixes of the training set.
 - Parameter efficiency: accuracy against parameter count, from the runs above.
+- Epoch order: the baseline retrained with one fixed order of the training
+  images in every epoch, against the protocol's reshuffling (a check on the
+  protocol itself, for students comparing with their own notebooks).
 
 The transforms here are plain numpy and exact. The probes' fits are planned
 here (:func:`probe_fits`) and run with the build's others, so every probe run
@@ -92,6 +95,8 @@ class ProbeResults:
     permuted: dict[str, ModelRuns]
     # Training-set size -> model name -> runs; the largest size is the main experiment's.
     by_training_size: dict[int, dict[str, ModelRuns]]
+    # The baseline trained with one fixed order of the training images in every epoch.
+    fixed_order: ModelRuns
 
 
 def data_efficiency_sizes(n_train: int) -> list[int]:
@@ -123,7 +128,8 @@ def variant_sha256(data_sha256: str, variant: str) -> str:
 
 
 def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int) -> list[Fit]:
-    """The probes' fits, seeds first: the probed models on permuted pixels, then on each smaller training set."""
+    """The probes' fits, seeds first: the probed models on permuted pixels, then on each smaller training set,
+    then the baseline with one fixed epoch order (it trains in seconds)."""
     sizes = data_efficiency_sizes(settings.images_used(n_train))
     fits = []
     for seed in seeds:
@@ -133,6 +139,7 @@ def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int) -
         for size in sizes[:-1]:
             for spec in PROBED_MODELS:
                 fits.append(Fit(spec, replace(seeded, limit_train=size), purpose=f"{size:,} training images"))
+        fits.append(Fit(BASELINE, replace(seeded, reshuffle=False), purpose="one fixed epoch order"))
     return fits
 
 
@@ -147,9 +154,12 @@ def collect_probes(
     sizes = data_efficiency_sizes(settings.images_used(n_train))
     permuted: dict[str, list[ModelResult]] = {spec.name: [] for spec in PROBED_MODELS}
     by_size: dict[int, dict[str, list[ModelResult]]] = {size: {spec.name: [] for spec in PROBED_MODELS} for size in sizes[:-1]}
+    fixed_order: list[ModelResult] = []
     for fit in probe_fits(settings, seeds, n_train):
         if fit.data == PERMUTED_DATA:
             permuted[fit.spec.name].append(results[fit])
+        elif not fit.settings.reshuffle:
+            fixed_order.append(results[fit])
         else:
             by_size[fit.settings.limit_train][fit.spec.name].append(results[fit])
     return ProbeResults(
@@ -158,4 +168,5 @@ def collect_probes(
             **{size: {name: ModelRuns(name, tuple(runs)) for name, runs in models.items()} for size, models in by_size.items()},
             sizes[-1]: {spec.name: main_runs[spec.name] for spec in PROBED_MODELS},
         },
+        fixed_order=ModelRuns(BASELINE.name, tuple(fixed_order)),
     )

@@ -137,7 +137,7 @@ def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options
 def make_pipelines(dataset: Dataset, settings: TrainingSettings) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
     """The training pipeline (seeded reshuffling) and the validation one, ``None`` when nothing is held out."""
     x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
-    training_data = _make_pipeline(x_fit, y_fit, settings.batch_size, shuffle_seed=settings.seed)
+    training_data = _make_pipeline(x_fit, y_fit, settings.batch_size, shuffle_seed=settings.seed, reshuffle=settings.reshuffle)
     validation_data = _make_pipeline(x_val, y_val, settings.batch_size) if len(x_val) else None
     return training_data, validation_data
 
@@ -168,8 +168,15 @@ def fit_model(
     return {key: [float(value) for value in values] for key, values in history.history.items()}, train_seconds
 
 
-def _make_pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
-    """A tf.data pipeline over in-memory uint8 images, reshuffled each epoch like ``fit(x, y, shuffle=True)``.
+def _make_pipeline(
+    x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None, reshuffle: bool = True
+) -> tf.data.Dataset:
+    """A tf.data pipeline over in-memory uint8 images, shuffled with the seed and reshuffled each epoch.
+
+    That is what ``fit(x, y, shuffle=True)`` promises, and not what Keras 3
+    delivers on arrays after ``keras.utils.set_random_seed``: there every epoch
+    repeats one order. ``reshuffle=False`` reproduces that fixed order, for the
+    report's comparison of the two; ``tests/test_epoch_order.py`` guards both.
 
     The images stay uint8 through the shuffle and are scaled as
     :func:`scale_images` scales them (the same float32 division, so the same
@@ -183,7 +190,7 @@ def _make_pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: 
     """
     data = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
     if shuffle_seed is not None:
-        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=reshuffle)
     data = data.batch(batch_size).map(_scale_batch).prefetch(2)
     options = tf.data.Options()
     options.autotune.enabled = False

@@ -110,7 +110,8 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
     from report.summary import summarize
 
     summary = summarize(
-        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(), timer.seconds, jobs=jobs
+        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds,
+        jobs=jobs,
     )
     with timer.stage("figures", "Drawing figures"):
         figures = make_figures(dataset, eda, experiments, summary, lang=config.lang)

@@ -66,11 +66,19 @@ class BuildConfig:
         """How many fits to train at once: ``jobs``, or the machine's choice."""
         return self.jobs if self.jobs is not None else default_jobs()
 
-    def as_command_line(self) -> str:
-        """The command that reproduces this build's report, every setting that changes it spelled out (not --jobs)."""
-        arguments = ["cnn-report", "build", "--out", str(self.out)]
+    def as_command_line(self, shareable: bool = False) -> str:
+        """The command that reproduces this build's report, every setting that changes it spelled out (not --jobs).
+
+        ``shareable`` names the output and data files without their folders, as
+        the report prints it: a handed-in report must not show where its author
+        keeps their files.
+        """
+        def path(value: Path) -> str:
+            return value.name if shareable else str(value)
+
+        arguments = ["cnn-report", "build", "--out", path(self.out)]
         if self.data is not None:
-            arguments += ["--data", str(self.data)]
+            arguments += ["--data", path(self.data)]
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]

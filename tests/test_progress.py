@@ -138,8 +138,8 @@ def test_progress_on_a_terminal_in_a_log_and_with_quiet(tmp_path, tiny_npz):
     assert "\x1b" not in piped.stderr and piped.stdout == ""
     lines = piped.stderr.splitlines()
     assert "==> Training models: the main experiment, then the probes' retraining" in lines
-    assert "    4 fits: 0 from the cache, 4 to train, 1 at a time" in lines
-    assert any(re.fullmatch(r"\[2/4\] cnn_k3 seed 42 epoch 1/1, loss .*, \d+\.\d s; about .* left", line) for line in lines)
+    assert "    5 fits: 0 from the cache, 5 to train, 1 at a time" in lines
+    assert any(re.fullmatch(r"\[2/5\] cnn_k3 seed 42 epoch 1/1, loss .*, \d+\.\d s; about .* left", line) for line in lines)
     assert lines[-4].startswith(f"Wrote {tmp_path / 'report.pdf'}, ")
     assert not [noise for noise in TENSORFLOW_NOISE if noise in piped.stderr]
 

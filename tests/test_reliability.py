@@ -203,7 +203,7 @@ def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build
     assert word in stderr and f"cached in {cache}" in stderr and "Traceback" not in stderr
     assert all(gone(pid) for pid in workers), "every worker stops with the build"
     finished = len([entry for entry in cache.glob("*.json")])
-    assert 1 <= finished < 4  # of the baseline, the CNN and their two permuted-pixel runs
+    assert 1 <= finished < 7  # of the baseline, the CNN, their runs on permuted pixels and on 1,000 images, the fixed order
     assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp")) and not list(cache.glob(".*.tmp.keras"))
 
     resumed = cli_process(*arguments)
@@ -225,13 +225,13 @@ def test_a_killed_worker_is_a_one_line_error_naming_its_fit_and_the_rest_is_kept
     assert process.returncode == 1, stderr
     error = stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"Error: the worker process training (baseline|cnn_k3) seed 42(, permuted pixels)? died \(killed by SIGKILL, which is "
+        r"Error: the worker process training (baseline|cnn_k3) seed 42(, permuted pixels|, 1,000 training images|, one fixed epoch order)? died \(killed by SIGKILL, which is "
         r"what the out-of-memory killer sends\); every fit that finished is cached in .*",
         error,
     ), error
     assert "Traceback" not in stderr and gone(other)
     entries = list(cache.glob("*.json"))
-    assert 1 <= len(entries) < 4
+    assert 1 <= len(entries) < 7
     assert all(json.loads(entry.read_text())["result"]["params"] > 0 for entry in entries)
     assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp"))
 
@@ -284,8 +284,8 @@ def test_two_builds_sharing_a_cache_both_succeed(tmp_path, tiny_npz):
     models = [entry for entry in cache.glob("*.json") if not entry.name.startswith("report-")]
     for entry in models:
         assert json.loads(entry.read_text())["result"]["params"] > 0
-    # The baseline and the CNN, each on original and on permuted pixels.
-    assert len(models) == 4 and not list(cache.glob(".*.tmp"))
+    # The baseline and the CNN, each on original and on permuted pixels, and the baseline with a fixed epoch order.
+    assert len(models) == 5 and not list(cache.glob(".*.tmp"))
     # One finished report per build: each shows its own command line (its own --out).
     assert len(list(cache.glob("report-*.pdf"))) == 2
 
