@@ -22,23 +22,21 @@ from analysis import INTRA_OP_THREADS_ENV_VAR, ONEDNN_ENV_VAR
 _TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel")
 _REPORTED = ("keras", "numpy", "matplotlib", "jinja2", "weasyprint", "click")
 # oneDNN's instruction-set tiers for x86-64, best first, with the /proc/cpuinfo
-# flags each needs and how oneDNN's own documentation names it. oneDNN picks
-# its kernels by tier at run time; the names are its ``cpu_isa`` values.
+# flags each needs and the extensions it uses, named as Intel and AMD name
+# them (the same in every language). oneDNN picks its kernels by tier at run
+# time; the names are its ``cpu_isa`` values.
+_AVX512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq"}
+_AMX = {"amx_tile", "amx_int8", "amx_bf16"}
 _X86_TIERS = (
-    ("avx512_core_amx_fp16", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512_fp16",
-                              "amx_tile", "amx_int8", "amx_bf16", "amx_fp16"},
-     "AVX-512 with float16, DL Boost and bfloat16, and AMX with int8, bfloat16 and float16"),
-    ("avx512_core_amx", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16",
-                         "amx_tile", "amx_int8", "amx_bf16"},
-     "AVX-512 with DL Boost and bfloat16, and AMX with int8 and bfloat16"),
-    ("avx512_core_fp16", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512_fp16"},
-     "AVX-512 with float16, DL Boost and bfloat16"),
-    ("avx512_core_bf16", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"},
-     "AVX-512 with DL Boost and bfloat16"),
-    ("avx512_core_vnni", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"}, "AVX-512 with DL Boost"),
-    ("avx512_core", {"avx512f", "avx512bw", "avx512vl", "avx512dq"}, "AVX-512"),
-    ("avx2_vnni_2", {"avx2", "avx_vnni", "avx_vnni_int8", "avx_ne_convert"}, "AVX2 with DL Boost, int8, float16 and bfloat16"),
-    ("avx2_vnni", {"avx2", "avx_vnni"}, "AVX2 with DL Boost"),
+    ("avx512_core_amx_fp16", _AVX512 | _AMX | {"avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_fp16"},
+     "AVX-512, VNNI, BF16, FP16, AMX (INT8, BF16, FP16)"),
+    ("avx512_core_amx", _AVX512 | _AMX | {"avx512_vnni", "avx512_bf16"}, "AVX-512, VNNI, BF16, AMX (INT8, BF16)"),
+    ("avx512_core_fp16", _AVX512 | {"avx512_vnni", "avx512_bf16", "avx512_fp16"}, "AVX-512, VNNI, BF16, FP16"),
+    ("avx512_core_bf16", _AVX512 | {"avx512_vnni", "avx512_bf16"}, "AVX-512, VNNI, BF16"),
+    ("avx512_core_vnni", _AVX512 | {"avx512_vnni"}, "AVX-512, VNNI"),
+    ("avx512_core", _AVX512, "AVX-512"),
+    ("avx2_vnni_2", {"avx2", "avx_vnni", "avx_vnni_int8", "avx_ne_convert"}, "AVX2, AVX-VNNI (INT8, FP16, BF16)"),
+    ("avx2_vnni", {"avx2", "avx_vnni"}, "AVX2, AVX-VNNI"),
     ("avx2", {"avx2"}, "AVX2"),
     ("avx", {"avx"}, "AVX"),
     ("sse41", {"sse4_1"}, "SSE4.1"),
@@ -85,7 +83,7 @@ def training_threads() -> str:
 
 
 def instruction_set(cpuinfo: str | None = None) -> dict[str, str]:
-    """The CPU's instruction-set tier as oneDNN names it, e.g. ``{"name": "avx512_core", "description": "AVX-512"}``.
+    """The CPU's instruction-set tier as oneDNN names it, and its extensions: ``{"name": "avx512_core_vnni", "description": "AVX-512, VNNI"}``.
 
     Read from the flags in ``/proc/cpuinfo`` (``cpuinfo`` stands in for it in
     tests). oneDNN chooses its kernels by this tier, and kernels of different
@@ -100,12 +98,10 @@ def instruction_set(cpuinfo: str | None = None) -> dict[str, str]:
             cpuinfo = ""
     flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo.splitlines() if line.startswith("flags")), None)
     machine = platform.machine() or "unknown"
-    if flags is None:
-        return {"name": machine.lower(), "description": f"{machine} (instruction set not detected)"}
-    for name, needed, description in _X86_TIERS:
+    for name, needed, description in _X86_TIERS if flags is not None else ():
         if needed <= flags:
             return {"name": name, "description": description}
-    return {"name": machine.lower(), "description": f"{machine} without SSE4.1"}
+    return {"name": machine.lower(), "description": machine}
 
 
 def training_environment() -> dict[str, str]:

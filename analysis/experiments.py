@@ -1,5 +1,9 @@
 """The experiments of the report: which models are trained, with which settings, and their results.
 
+Every training run of a build is a :class:`Fit`, planned before any runs;
+:func:`run_experiment` runs one (cache or train), :mod:`analysis.workers` runs
+a build's list of them.
+
 Nothing here imports TensorFlow: results already in the cache are read back
 without it, and :mod:`analysis.training` is imported only when a model must
 actually be trained.

@@ -331,8 +331,8 @@ def key_numbers(summary: Mapping) -> list[str]:
         "kernel sizes: " + ", ".join(f"{kernel['kernel_size']}×{kernel['kernel_size']} {accuracy(kernel)}" for kernel in summary["kernels"]),
     ]
     machine = summary["environment"]["machine"]
-    if "instruction_set_description" in machine:
-        lines.append(f"instruction set: {machine['instruction_set_description']} (the numbers depend on it)")
+    if "instruction_set" in machine:
+        lines.append(f"instruction set: {machine['instruction_set']}, {machine['instruction_set_description']}; the numbers depend on it")
     return lines
 
 
