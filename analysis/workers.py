@@ -144,6 +144,12 @@ class _WorkerPool:
                             )
                     if worker.fit is None and worker.process.is_alive():
                         self._hand_out(worker, queue)
+            if queue and failure is None:
+                # Every worker ended between two fits, which only a kill from outside does.
+                failure = WorkerError(
+                    f"every worker process ended before {queue[0].label} and {len(queue) - 1} other fit(s) were trained; "
+                    f"every fit that finished is cached in {self._cache.directory}: run the same command again to resume"
+                )
             finished = True
         finally:
             self._stop(wait=not finished)

@@ -253,10 +253,11 @@ def _bench_model(
             return failures + 1
         speeds = [_samples_per_second(measured) for measured in measured_all]
         per_fit[model] = sum(speeds) / len(speeds)
+        per_cpu = sum(measured["samples"] for measured in measured_all) / sum(measured["cpu_seconds"] for measured in measured_all)
         _emit(
             f"throughput {model} {len(speeds)} side by side, {TRAINING_THREADS} thread each (--jobs {len(speeds)}): "
             f"{per_fit[model]:,.0f} samples/s per fit ({', '.join(f'{speed:,.0f}' for speed in speeds)}), "
-            f"{sum(speeds):,.0f} together: {sum(speeds) / one:.2f}x one fit alone"
+            f"{sum(speeds):,.0f} together: {sum(speeds) / one:.2f}x one fit alone; {per_cpu:,.0f} samples per CPU-second"
         )
     return failures
 
@@ -371,6 +372,8 @@ def _describe_throughput(measured: dict, comparison: str | None = None) -> str:
     """Samples/s, estimated GFLOP/s (training taken as 3x the forward pass), and the final epoch's accuracy."""
     speed = _samples_per_second(measured)
     parts = [f"{speed:,.0f} samples/s", f"{3 * measured['forward_flops'] * speed / 1e9:.2f} GFLOP/s"]
+    if measured.get("cpu_seconds"):
+        parts.append(f"{measured['samples'] / measured['cpu_seconds']:,.0f} samples per CPU-second")
     if comparison is not None:
         parts.append(comparison)
     parts.append(f"oneDNN {'on' if measured['onednn'] else 'off'}")
@@ -556,6 +559,7 @@ def _time_training(job: dict) -> dict:
         "forward_flops": forward_flops(model),
         "samples": samples_per_epoch * len(timed),
         "seconds": sum(timed),
+        "cpu_seconds": sum(clock.cpu_seconds[WARMUP_EPOCHS:]),
         "accuracy": history["accuracy"][-1],
         "val_accuracy": history["val_accuracy"][-1] if "val_accuracy" in history else None,
         # Keras silently falls back to no XLA where it cannot use it; the line says so.
@@ -588,12 +592,21 @@ def _cached_pipelines(dataset, settings):
 
 
 class _EpochClock:
-    """Seconds each epoch spends training: from its start to the start of its validation pass (or its end)."""
+    """Seconds each epoch spends training: from its start to the start of its validation pass (or its end).
+
+    Also the CPU seconds the process spent meanwhile, all its threads
+    together: unlike wall time, a figure that other processes on a busy
+    machine hardly change, and which says how much CPU a fit's threads burn
+    for its work.
+    """
 
     def __init__(self):
         self.training_seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
         self._began = 0.0
+        self._cpu_began = 0.0
         self._trained: float | None = None
+        self._cpu_trained: float | None = None
 
     def callback(self):
         """A Keras callback that feeds this clock."""
@@ -604,13 +617,16 @@ class _EpochClock:
 
     def _begin(self, epoch, logs=None):
         self._began, self._trained = time.perf_counter(), None
+        self._cpu_began, self._cpu_trained = time.process_time(), None
 
     def _stop(self, logs=None):
-        self._trained = time.perf_counter()
+        self._trained, self._cpu_trained = time.perf_counter(), time.process_time()
 
     def _end(self, epoch, logs=None):
         finished = self._trained if self._trained is not None else time.perf_counter()
+        cpu_finished = self._cpu_trained if self._cpu_trained is not None else time.process_time()
         self.training_seconds.append(finished - self._began)
+        self.cpu_seconds.append(cpu_finished - self._cpu_began)
 
 
 def forward_flops(model) -> int:
