@@ -92,7 +92,7 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
 
     jobs = config.resolved_jobs
     try:
-        with timer.stage("training", "Training models: the main experiment, then the probes' retraining"):
+        with timer.stage("training", "Training models: the experiment, then the probes"):
             results = run_fits(plan_fits(config, dataset.n_train), dataset, cache, jobs=jobs, force=config.force, events=progress)
     except KeyboardInterrupt as interrupt:
         # Say what survived: every model that finished is already in the cache.

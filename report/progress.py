@@ -192,9 +192,10 @@ class PlainProgress(BuildProgress):
 
 
 class LiveProgress(BuildProgress):
-    """rich's live display on a terminal: the stage, a bar with the time left, and a line per fit in training.
+    """rich's live display on a terminal, for the whole build: the stage, and while models train a bar with the
+    time left and a line per model in training.
 
-    Stages, finished fits and warnings print above the display and stay on
+    Stages, finished models and warnings print above the display and stay on
     screen; the display itself is redrawn in place, several times a second, by
     rich's own thread, which is why the state it reads sits behind a lock.
     """
@@ -205,21 +206,29 @@ class LiveProgress(BuildProgress):
         self._clock = clock
         self._lock = threading.Lock()
         self._live = None
+        self._stage = ""
+        self._started_at = clock()
         self._time_left = TimeLeft()
-        self._total = 0
+        self._training = False
+        self._training_started_at = 0.0
         self._done = 0
         self._to_train = 0
         self._jobs = 1
         self._running: dict[Fit, str] = {}
-        self._started_at = clock()
 
     def _print(self, *renderables) -> None:
         self._check()
         self._console.print(*renderables, highlight=False)
 
     def stage(self, description: str) -> None:
-        self._stop_live()
-        self._print(f"[bold]==>[/bold] {description}")
+        with self._lock:
+            self._stage = description
+        self._print(f"[bold]==>[/bold] {_escape(description)}")
+        if self._live is None:
+            from rich.live import Live
+
+            self._live = Live(console=self._console, get_renderable=self._render, refresh_per_second=4, transient=True)
+            self._live.start()
 
     def note(self, message: str) -> None:
         self._print(_escape(f"    {message}"))
@@ -228,17 +237,12 @@ class LiveProgress(BuildProgress):
         self._print(f"[yellow]warning:[/yellow] {_escape(message)}")
 
     def planned(self, fits: Sequence[Fit], cached: int, jobs: int, n_train: int) -> None:
-        from rich.live import Live
-
         with self._lock:
             self._time_left.plan(fits, jobs, n_train)
-            self._total, self._to_train, self._jobs, self._done = len(fits), len(fits) - cached, jobs, 0
-            self._started_at = self._clock()
+            self._to_train, self._jobs, self._done = len(fits) - cached, jobs, 0
+            self._training, self._training_started_at = self._to_train > 0, self._clock()
         at_once = f", {jobs} at a time" if self._to_train > 1 else ""
         self._print(_escape(f"    {len(fits)} fits: {cached} from the cache, {self._to_train} to train{at_once}"))
-        if self._to_train:
-            self._live = Live(console=self._console, get_renderable=self._render, refresh_per_second=4, transient=True)
-            self._live.start()
 
     def started(self, fit: Fit) -> None:
         self._check()
@@ -252,22 +256,18 @@ class LiveProgress(BuildProgress):
             self._time_left.epoch(fit, epoch, seconds, self._clock())
             now = f"epoch {epoch + 1}/{fit.settings.epochs}" if epoch < fit.settings.epochs else "evaluating"
             last = f"val_accuracy {logs['val_accuracy']:.2%}" if "val_accuracy" in logs else f"accuracy {logs.get('accuracy', 0):.2%}"
-            self._running[fit] = f"{now}   (epoch {epoch}: {last}, {seconds:.1f} s)"
+            self._running[fit] = f"{now} · {last} · {seconds:.1f} s per epoch"
 
     def finished(self, fit: Fit, result: ModelResult) -> None:
         self._check()
-        if result.cached:
-            with self._lock:
-                self._time_left.finish(fit, self._clock())
-            return
         with self._lock:
             self._time_left.finish(fit, self._clock())
+            if result.cached:
+                return
             self._running.pop(fit, None)
             self._done += 1
-            all_done = self._done == self._to_train
+            self._training = self._done < self._to_train
         self._print(_escape(f"  ✓ {fit.label}: {result.test_accuracy:.2%} test accuracy, {format_duration(result.train_seconds)}"))
-        if all_done:
-            self._stop_live()
 
     def summary(self, files: Sequence[Path], numbers: Sequence[str], seconds: float) -> None:
         self._stop_live()
@@ -291,20 +291,21 @@ class LiveProgress(BuildProgress):
 
         with self._lock:
             now = self._clock()
+            table = Table.grid(padding=(0, 2))
+            table.add_column(no_wrap=True)
+            table.add_column(no_wrap=True)
+            table.add_row(f"[bold]{_escape(self._stage)}[/bold]", f"{format_duration(now - self._started_at)} so far")
+            if not self._training:
+                return table
             left = self._time_left.seconds(now)
-            elapsed = now - self._started_at
+            elapsed = now - self._training_started_at
             if left is None:
                 completed, when = self._done / max(1, self._to_train), "estimating the time left…"
             else:
                 completed, when = elapsed / max(elapsed + left, 1e-9), f"about {format_duration(left)} left"
-            table = Table.grid(padding=(0, 2))
-            table.add_column(no_wrap=True)
-            table.add_column(no_wrap=True)
-            table.add_row(
-                f"[bold]{self._done} of {self._to_train} fits trained[/bold], {self._jobs} at a time",
-                ProgressBar(total=1.0, completed=min(completed, 1.0), width=30),
-            )
-            table.add_row(f"{format_duration(elapsed)} so far", when)
+            table.add_row(f"{self._done} of {self._to_train} models trained, {self._jobs} at a time",
+                          ProgressBar(total=1.0, completed=min(completed, 1.0), width=30))
+            table.add_row("", when)
             for fit, state in self._running.items():
                 table.add_row(_escape(f"  {fit.label}"), _escape(state))
             return table

@@ -126,7 +126,7 @@ def test_progress_on_a_terminal_in_a_log_and_with_quiet(tmp_path, tiny_npz):
     assert code == 0, shown
     assert "\x1b[" in shown  # the display moves the cursor to redraw itself
     text = ANSI.sub("", shown)
-    assert "fits trained" in text and "2 at a time" in text
+    assert "models trained" in text and "2 at a time" in text and "so far" in text
     assert re.search(r"✓ cnn_k3 seed 42: \d+\.\d\d% test accuracy", text)
     assert "Done in" in text and str(tmp_path / "report.pdf") in text and "test accuracy: CNN" in text
     assert not [noise for noise in TENSORFLOW_NOISE if noise in text]
@@ -137,7 +137,7 @@ def test_progress_on_a_terminal_in_a_log_and_with_quiet(tmp_path, tiny_npz):
     assert piped.returncode == 0, piped.stderr
     assert "\x1b" not in piped.stderr and piped.stdout == ""
     lines = piped.stderr.splitlines()
-    assert "==> Training models: the main experiment, then the probes' retraining" in lines
+    assert "==> Training models: the experiment, then the probes" in lines
     assert "    5 fits: 0 from the cache, 5 to train, 1 at a time" in lines
     assert any(re.fullmatch(r"\[2/5\] cnn_k3 seed 42 epoch 1/1, loss .*, \d+\.\d s; about .* left", line) for line in lines)
     assert lines[-4].startswith(f"Wrote {tmp_path / 'report.pdf'}, ")
