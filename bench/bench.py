@@ -204,7 +204,7 @@ def _bench_model(
 ) -> int:
     """Print the throughput lines of one model; return how many measurements failed.
 
-    ``per_fit`` gets the model's samples/s per fit as ``--jobs`` runs them
+    ``per_fit`` gets the model's samples per CPU-second of a one-thread fit
     (side by side when measured, else alone), for :func:`_predict_scaling`.
     """
     from analysis import TRAINING_THREADS
@@ -235,7 +235,7 @@ def _bench_model(
     if pipeline is None:
         return failures
     one = _samples_per_second(pipeline)
-    per_fit[model] = one
+    per_fit[model] = pipeline["samples"] / pipeline["cpu_seconds"]
     for threads in arguments.threads:
         if threads == TRAINING_THREADS:
             continue
@@ -252,12 +252,11 @@ def _bench_model(
             _emit(f"throughput {model} {arguments.side_by_side} side by side: failed (see the error above)")
             return failures + 1
         speeds = [_samples_per_second(measured) for measured in measured_all]
-        per_fit[model] = sum(speeds) / len(speeds)
-        per_cpu = sum(measured["samples"] for measured in measured_all) / sum(measured["cpu_seconds"] for measured in measured_all)
+        per_fit[model] = sum(measured["samples"] for measured in measured_all) / sum(measured["cpu_seconds"] for measured in measured_all)
         _emit(
             f"throughput {model} {len(speeds)} side by side, {TRAINING_THREADS} thread each (--jobs {len(speeds)}): "
-            f"{per_fit[model]:,.0f} samples/s per fit ({', '.join(f'{speed:,.0f}' for speed in speeds)}), "
-            f"{sum(speeds):,.0f} together: {sum(speeds) / one:.2f}x one fit alone; {per_cpu:,.0f} samples per CPU-second"
+            f"{sum(speeds) / len(speeds):,.0f} samples/s per fit ({', '.join(f'{speed:,.0f}' for speed in speeds)}), "
+            f"{sum(speeds):,.0f} together: {sum(speeds) / one:.2f}x one fit alone; {per_fit[model]:,.0f} samples per CPU-second"
         )
     return failures
 
@@ -265,10 +264,13 @@ def _bench_model(
 def _predict_scaling(per_fit: dict[str, float], n_train: int, arguments: argparse.Namespace) -> None:
     """Print the training time a default build should take at each of PREDICTED_JOBS, from the per-fit figures.
 
-    Every fit of the default build's plan takes epochs x its training images /
-    its model's samples/s (as measured with fits side by side, or alone), and
-    the fits are dealt out in plan order to whichever worker frees up first,
-    as :mod:`analysis.workers` does. Evaluation and start-up are left out.
+    With one fit per core, each fit gets one core's time, so it trains at its
+    model's samples per CPU-second (measured with fits side by side, or
+    alone): a figure that other load on the machine hardly changes, where
+    wall-time throughput on a shared machine does. Every fit of the default
+    build's plan takes epochs x its training images / that speed, and the fits
+    are dealt out in plan order to whichever worker frees up first, as
+    :mod:`analysis.workers` does. Evaluation and start-up are left out.
     """
     from report.build import plan_fits
     from report.config import BuildConfig
@@ -285,8 +287,8 @@ def _predict_scaling(per_fit: dict[str, float], n_train: int, arguments: argpars
         for duration in durations:
             loads[loads.index(min(loads))] += duration
         _emit(
-            f"predicted default build training at --jobs {jobs}: {max(loads) / 60:.1f} min ({len(fits)} fits; per-fit speed "
-            f"as measured {basis} here, one fit per core; longest fit {max(durations) / 60:.1f} min)"
+            f"predicted default build training at --jobs {jobs} on {jobs} free cores: {max(loads) / 60:.1f} min "
+            f"({len(fits)} fits at the samples per CPU-second measured {basis} here; longest fit {max(durations) / 60:.1f} min)"
         )
 
 
