@@ -42,6 +42,11 @@ BASE_MEMORY_BYTES = 2 * GIB
 WORKER_MEMORY_BYTES = int(1.2 * GIB)
 # How long a worker asked to stop (SIGTERM) has to clean up before it is killed.
 _STOP_GRACE_SECONDS = 10.0
+# A worker is replaced by a fresh process after this many fits. TensorFlow
+# keeps some memory from every model it trained (about 10-30 MB a fit,
+# bench/RESULTS.md); a fresh process costs a few seconds, and keeps each
+# worker within its 1.2 GiB however long the build.
+FITS_PER_WORKER = 8
 
 
 def default_jobs(environ: Mapping[str, str] | None = None) -> int:
@@ -99,6 +104,7 @@ class _Worker:
     process: multiprocessing.Process
     connection: Connection
     fit: Fit | None = None
+    fits_done: int = 0
 
 
 class _RemoteTraceback(Exception):
@@ -117,6 +123,7 @@ class _WorkerPool:
         self._cache = cache
         self._events = events
         self._workers: list[_Worker] = []
+        self._retired: list[multiprocessing.Process] = []
 
     def run(self, fits: Sequence[Fit]) -> dict[Fit, ModelResult]:
         results: dict[Fit, ModelResult] = {}
@@ -143,6 +150,8 @@ class _WorkerPool:
                                 f"{error}; finishing what the other workers are training ({'; '.join(running)}) before stopping"
                             )
                     if worker.fit is None and worker.process.is_alive():
+                        if worker.fits_done >= FITS_PER_WORKER and queue:
+                            worker = self._replace(worker)
                         self._hand_out(worker, queue)
             if queue and failure is None:
                 # Every worker ended between two fits, which only a kill from outside does.
@@ -158,18 +167,31 @@ class _WorkerPool:
         return results
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        for number in range(1, self._count + 1):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(
-                target=_work,
-                args=(child_end, str(self._dataset.path), self._dataset.sha256, str(self._cache.directory), tensorflow_logs_shown()),
-                name=f"cnn-report-worker-{number}",
-                daemon=True,
-            )
-            process.start()
-            child_end.close()
-            self._workers.append(_Worker(process, parent_end))
+        self._workers = [self._spawn(number) for number in range(1, self._count + 1)]
+
+    def _spawn(self, number: int) -> _Worker:
+        parent_end, child_end = multiprocessing.get_context("spawn").Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=_work,
+            args=(child_end, str(self._dataset.path), self._dataset.sha256, str(self._cache.directory), tensorflow_logs_shown()),
+            name=f"cnn-report-worker-{number}",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        """A fresh process in ``worker``'s place; the old one is told to stop and left to exit."""
+        try:
+            worker.connection.send(None)
+        except OSError:
+            pass
+        worker.connection.close()
+        self._retired.append(worker.process)
+        index = self._workers.index(worker)
+        self._workers[index] = self._spawn(index + 1)
+        return self._workers[index]
 
     def _hand_out(self, worker: _Worker, queue: deque) -> None:
         if queue:
@@ -194,6 +216,7 @@ class _WorkerPool:
                     results[worker.fit] = payload[0]
                     self._events.finished(worker.fit, payload[0])
                     worker.fit = None
+                    worker.fits_done += 1
                 elif kind == "failed":
                     error, remote_traceback = payload
                     error.__cause__ = _RemoteTraceback(remote_traceback)
@@ -232,11 +255,12 @@ class _WorkerPool:
                 worker.connection.close()
             return
         deadline = time.monotonic() + _STOP_GRACE_SECONDS
+        for process in [*self._retired, *(worker.process for worker in self._workers)]:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
         for worker in self._workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
             worker.connection.close()
 
 

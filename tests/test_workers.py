@@ -57,7 +57,9 @@ def tiny_plan() -> list[Fit]:
 
 
 @pytest.mark.slow
-def test_jobs_1_and_2_give_the_same_numbers_and_cache_the_same_entries(tmp_path, tiny_npz):
+def test_jobs_1_and_2_give_the_same_numbers_and_cache_the_same_entries(tmp_path, tiny_npz, monkeypatch):
+    # Each worker replaced by a fresh process after every fit, so that replacing one is tested too.
+    monkeypatch.setattr(workers, "FITS_PER_WORKER", 1)
     dataset = load_dataset(tiny_npz)
     outcomes = {}
     for jobs in (1, 2):
