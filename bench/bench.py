@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     _emit(f"cnn-report benchmark, {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}")
     _emit(f"command: {_command_line()}")
     _emit(f"machine: {machine['processor']}, {machine['cpu_count']} CPUs ({_vector_extensions()}), {machine['platform']}")
-    _emit(f"instruction set: {machine['instruction_set']} ({machine['instruction_set_description']}), as oneDNN picks its "
-          "kernels; the numbers of a build depend on it")
+    _emit(f"instruction set: {machine['instruction_set']} = {machine['instruction_set_description']}, the tier oneDNN picks "
+          "its kernels by; the numbers of a build depend on it")
     _emit(f"load average at start: {os.getloadavg()[0]:.2f} (a quiet machine reads near 0)")
     _emit("versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()))
     _emit(f"data: {data_path} (sha256 {dataset.sha256[:12]}…), {images} training images, the last 10% held out")
