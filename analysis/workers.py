@@ -43,7 +43,7 @@ WORKER_MEMORY_BYTES = int(1.2 * GIB)
 # How long a worker asked to stop (SIGTERM) has to clean up before it is killed.
 _STOP_GRACE_SECONDS = 10.0
 # A worker is replaced by a fresh process after this many fits. TensorFlow
-# keeps some memory from every model it trained (about 10-30 MB a fit,
+# keeps some memory from every model it trained (about 10-50 MB a fit,
 # bench/RESULTS.md); a fresh process costs a few seconds, and keeps each
 # worker within its 1.2 GiB however long the build.
 FITS_PER_WORKER = 8
