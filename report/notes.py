@@ -301,7 +301,9 @@ def _resolve_image(source: str, base: Path, project_folder: Path, where: str) ->
             f"{where}: image {source!r} is not a file in the project; cnn-report never fetches URLs — save the image "
             "in the project folder and give its relative path"
         )
-    path = base / unquote(source)
+    # Relative to the note, as Markdown editors read it; failing that, to the project folder.
+    candidates = [base / unquote(source), project_folder / unquote(source)]
+    path = next((candidate for candidate in candidates if candidate.is_file()), candidates[0])
     if not path.is_file():
         raise ProjectError(f"{where}: image {source} not found ({path}); check the path, relative to the note")
     if not is_inside(path, project_folder):

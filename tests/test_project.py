@@ -28,7 +28,7 @@ from report.cli import main
 from report.config import BuildConfig
 from report.i18n import number_format
 from report.project import SECTIONS, load_project, merge_build_options, project_template
-from report.render import TEMPLATES_DIR
+from report.render import TEMPLATES_DIR, render_project
 from report.summary import TOP_CONFUSIONS, summarize_plan
 
 PROJECT_FILE = """\
@@ -405,3 +405,39 @@ def test_every_section_id_has_its_place_in_the_templates():
             assert '"conclusion" in notes' in templates
         else:
             assert templates.count(f"section_notes('{section}')") == 1, section
+
+
+# --- The README's example ------------------------------------------------------------------------------------------
+
+
+def readme_example() -> tuple[str, list[tuple[str, str]]]:
+    """The project file and the notes (path, text) of the README's "Make it yours" section, in order."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Make it yours"):readme.index("## The cache")]
+    blocks = re.findall(r"```(toml|markdown)\n(.*?)```", section, flags=re.S)
+    project_file = next(body for kind, body in blocks if kind == "toml")
+    notes = [(re.match(r"<!-- (\S+) -->\n", body).group(1), body) for kind, body in blocks if kind == "markdown"]
+    return project_file, notes
+
+
+@pytest.mark.parametrize("lang, q1_index, expected", [("en", 0, "fewer mistakes than the baseline"), ("es", 2, "menos errores")])
+def test_the_readme_example_works_in_both_languages(tmp_path, lang, q1_index, expected):
+    project_file, notes = readme_example()
+    assert [path for path, _ in notes] == ["notes/q1.md", "notes/data.md", "notes/q1.md"]
+    write_project(tmp_path, project_file, {})
+    for path, text in (notes[q1_index], notes[1]):
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    Image.new("RGB", (8, 8)).save(tmp_path / "images" / "sagemaker-run.png")
+    project = load_project(tmp_path / "cnn-report.toml", build_command.params)
+    config = BuildConfig(project=project, **{**project.build, "lang": lang})
+    dataset = load_dataset(config.data)
+    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.kernel_sizes, config.seed_list,
+                          lang, config.as_command_line(), {})
+    rendered = render_project(project, plan, lang)
+    q1 = str(rendered["notes"]["q1"].html)
+    numbers = number_format(lang)
+    assert expected in q1 and numbers.integer(plan["comparison"]["dense_equivalent_weights"]) in q1
+    assert numbers.percent(plan["models"]["cnn_k3"]["test_error"]) in q1 and 'class="math"' in q1
+    assert "data:image/png;base64," in str(rendered["notes"]["data"].html)
+    assert numbers.percent_spread(plan["models"]["cnn_k3"]["test_accuracy"], plan["models"]["cnn_k3"]["test_accuracy_std"]) \
+        in str(rendered["abstract"])
