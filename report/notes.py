@@ -285,8 +285,9 @@ def _expression(text: str, line: int, error: BaseException) -> str:
     """The placeholder on ``line`` that failed, quoted, to start the message (empty if it cannot be told)."""
     lines = text.splitlines()
     candidates = _PLACEHOLDER.findall(lines[line - 1]) if 0 < line <= len(lines) else []
-    name = getattr(error, "message", None) or ""
-    named = [candidate for candidate in candidates if any(part in candidate for part in re.findall(r"'(\w+)'", name))]
+    # The first quoted name of the message is the one that failed ("there is no key 'cnn_k9' ...").
+    missing = re.search(r"'(\w+)'", getattr(error, "message", None) or "")
+    named = [candidate for candidate in candidates if missing and missing.group(1) in candidate]
     chosen = named or candidates
     return f"{chosen[0]} " if chosen else ""
 

@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, NoReturn, Sequence
@@ -379,10 +380,12 @@ def project_template(build_parameters: Sequence[click.Parameter]) -> str:
         "[build]",
         "# The options of `cnn-report build`, under the same names (see `cnn-report build --help`).",
     ]
+    context = click.Context(click.Command("build", params=list(build_parameters)))
     for name, option in build_keys(build_parameters).items():
         help_text = " ".join((option.help or "").split())
-        lines.append(f"# {name}: {help_text}" if help_text else f"# {name}")
-        lines.append(f"# {name} = {_example_value(option)}")
+        lines += textwrap.wrap(f"{name}: {help_text}" if help_text else name, width=100, initial_indent="# ",
+                               subsequent_indent="#   ", break_on_hyphens=False)
+        lines.append(f"# {name} = {_example_value(option.get_default(context, call=True), option)}")
     lines += [
         "",
         "# Your own words, section by section: Markdown files, shown after (default), before or instead of",
@@ -397,9 +400,8 @@ def project_template(build_parameters: Sequence[click.Parameter]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _example_value(option: click.Option) -> str:
-    """The option's default written as TOML, or a placeholder where it has none."""
-    default = option.default
+def _example_value(default: object, option: click.Option) -> str:
+    """An option's default written as TOML, or a placeholder where it has none."""
     if default is None:
         return "<path>" if isinstance(option.type, click.Path) else "<value>"
     if isinstance(default, bool):

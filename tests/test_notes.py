@@ -139,3 +139,8 @@ def test_mistakes_name_the_file_and_line(tmp_path, text, message):
 def test_an_empty_note_renders_nothing(tmp_path):
     assert render(tmp_path, "") == ""
     assert render(tmp_path, "\n  \n") == ""
+
+
+def test_the_message_quotes_the_placeholder_that_failed(tmp_path):
+    with pytest.raises(ProjectError, match=r"notes/note.md:1: \{\{ models.cnn_k9.params \}\} names nothing"):
+        render(tmp_path, "{{ models.cnn_k3.params }} and {{ models.cnn_k9.params }}\n")
