@@ -271,6 +271,10 @@ BAD_PROJECTS = {
                                 r'unknown mode "befor"; did you mean "before"\?'),
     "missing note": (lambda toml, notes: (replace_in(toml, "notes/q1.md", "notes/q01.md"), notes),
                      r'\[notes\.q1\] file = "notes/q01\.md": no such file'),
+    "note outside the project": (lambda toml, notes: (replace_in(toml, '"notes/q1.md"', '"../q1.md"'), notes),
+                                 r'\[notes\.q1\] file = "\.\./q1\.md": outside the project folder'),
+    "notes not a table": (lambda toml, notes: (replace_in(toml, "[notes.introduction]", '[notes]\nq2 = "notes/q2.md"\n\n[notes.introduction]'), notes),
+                          r"notes\.q2 must be a table: \[notes\.q2\] then file = "),
     "missing image": (lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("run.png", "runs.png")}),
                       r"notes/data\.md:5: image \.\./images/runs\.png not found"),
     "image URL": (lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("../images/run.png", "https://example.org/run.png")}),
@@ -294,7 +298,9 @@ BAD_PROJECTS = {
 def test_bad_input_stops_before_training_with_one_line_and_exit_2(tmp_path, case):
     change, expected = BAD_PROJECTS[case]
     toml, notes = change(PROJECT_FILE, NOTES)
-    project_file = write_project(tmp_path, toml, notes)
+    project_file = write_project(tmp_path / "project", toml, notes)
+    (tmp_path / "q1.md").write_text("A note outside the project folder.")
+    tmp_path = tmp_path / "project"
     result = CliRunner().invoke(main, ["build", "--config", str(project_file)])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
