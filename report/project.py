@@ -138,11 +138,21 @@ def load_project(path: Path, build_parameters: Sequence[click.Parameter], contex
     reader = _Reader(path, build_parameters, context)
     document = reader.parse()
     for name in document:
+        home = _table_of_key(name, build_parameters)
+        if name not in _TABLES and not isinstance(document[name], dict) and home:
+            raise ProjectError(f"{path}: {name} must go inside a table: write it under [{home}]")
         if name not in _TABLES:
             reader.unknown(name, list(_TABLES), "table", shown=lambda table: f"[{table}]")
         if not isinstance(document[name], dict):
             raise ProjectError(f"{path}: {name} must be a table, [{name}], not a single value")
     return Project(path=path, **{name: read(reader, document.get(name, {})) for name, read in _TABLES.items()})
+
+
+def _table_of_key(name: str, build_parameters: Sequence[click.Parameter]) -> str | None:
+    """The table a key written outside any table belongs in, if it is a key of one."""
+    if name in build_keys(build_parameters):
+        return "build"
+    return "report" if name in _REPORT_KEYS else None
 
 
 def merge_build_options(context: click.Context, project: Project | None) -> dict[str, object]:

@@ -250,6 +250,8 @@ BAD_PROJECTS = {
                      r"cnn-report\.toml:15:10: invalid TOML: invalid value"),
     "unknown table": (lambda toml, notes: (replace_in(toml, "[build]", "[buld]"), notes),
                       r"unknown table \[buld\]; did you mean \[build\]\? Valid: \[build\], \[report\], \[notes\]"),
+    "key outside its table": (lambda toml, notes: ('title = "Mine"\n' + toml, notes),
+                              r"cnn-report\.toml: title must go inside a table: write it under \[report\]"),
     "unknown build key": (lambda toml, notes: (replace_in(toml, "epochs = 1", "epoch = 1"), notes),
                           r"unknown key in \[build\]: epoch; did you mean epochs\? Valid: out, data, epochs, batch_size"),
     "unknown report key": (lambda toml, notes: (replace_in(toml, "authors =", "author ="), notes),
