@@ -86,7 +86,8 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     assert summary["dataset"]["path"] == str((root / "input" / "data" / "training" / "mnist.npz").resolve())
     assert sorted(summary["models"]) == ["baseline", "cnn_k3"]
     models = [entry for entry in (root / "model").glob("*.json") if not entry.name.startswith("report-")]
-    assert len(models) == 8  # baseline and cnn_k3, two seeds, original and permuted pixels
+    # baseline and cnn_k3, two seeds, original and permuted pixels; and the baseline with one fixed epoch order
+    assert len(models) == 10
     assert not (root / "output" / "failure").exists()
     assert not (tmp_path / "user-cache" / "cnn-report").exists()
 
