@@ -449,3 +449,25 @@ def test_the_readme_example_works_in_both_languages(tmp_path, lang, q1_index, ex
     assert "data:image/png;base64," in str(rendered["notes"]["data"].html)
     assert numbers.percent_spread(plan["models"]["cnn_k3"]["test_accuracy"], plan["models"]["cnn_k3"]["test_accuracy_std"]) \
         in str(rendered["abstract"])
+
+
+def test_the_report_cache_key_follows_metadata_notes_and_image_bytes(tmp_path):
+    """An edit must render the report anew (from cached models); an unchanged project must not."""
+    from report.build import _report_key
+
+    project_file = write_project(tmp_path)
+    dataset = load_dataset(tmp_path / "mnist.npz")
+
+    def key() -> str:
+        project = load_project(project_file, build_command.params)
+        return _report_key(BuildConfig(project=project, **project.build), dataset)
+
+    first = key()
+    assert key() == first
+    keys = {first}
+    for edit in (lambda: project_file.write_text(PROJECT_FILE.replace("Ada Lovelace", "Ada King")),
+                 lambda: (tmp_path / "notes" / "q1.md").write_text(NOTES["q1"] + "One more sentence.\n"),
+                 lambda: Image.new("RGB", IMAGE_SIZE, (0, 0, 200)).save(tmp_path / "images" / "run.png")):
+        edit()
+        keys.add(key())
+    assert len(keys) == 4
