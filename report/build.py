@@ -109,7 +109,7 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     from report.summary import summarize
 
     summary = summarize(
-        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(), timer.seconds
+        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds
     )
     with timer.stage("figures", "Drawing figures"):
         figures = make_figures(dataset, eda, experiments, summary, lang=config.lang)
@@ -188,15 +188,24 @@ _STAGES_BEFORE_HTML = ("data", "eda", "training", "probes", "figures")
 
 
 def check_notes(config: BuildConfig, dataset: Dataset, eda) -> None:
-    """Render the project's notes and abstract against the structure of this build's report.json, with stand-in numbers."""
-    from report.render import render_project
+    """Render the whole report with the project's notes, as this build will, from stand-in numbers and blank figures.
+
+    The structure is report.json's for these settings (summarize_plan), so a
+    placeholder that names nothing, a formula that cannot be set or a note that
+    leaves the report incomplete fails here, before any training.
+    """
+    from dataclasses import fields
+
+    from report.figures import Figures, Image
+    from report.render import render_html
     from report.summary import summarize_plan
 
     shape = summarize_plan(
-        dataset, eda, config.training, config.kernel_sizes, config.seed_list, config.lang, config.as_command_line(),
-        {stage: 0.0 for stage in _STAGES_BEFORE_HTML},
+        dataset, eda, config.training, config.kernel_sizes, config.seed_list, config.lang,
+        config.as_command_line(shareable=True), {stage: 0.0 for stage in _STAGES_BEFORE_HTML},
     )
-    render_project(config.project, shape, config.lang)
+    blank = Image("data:,", 1, 1)
+    render_html(shape, Figures(**{field.name: blank for field in fields(Figures)}), config.lang, config.project)
 
 
 def _code_fingerprint() -> str:

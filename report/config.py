@@ -65,14 +65,23 @@ class BuildConfig:
             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
         )
 
-    def as_command_line(self) -> str:
-        """The command that reproduces this build's report, every setting spelled out."""
+    def as_command_line(self, shareable: bool = False) -> str:
+        """The command that reproduces this build's report, every setting spelled out.
+
+        ``shareable`` names the output and data files without their folders, as
+        the report prints it: a handed-in report must not show where its author
+        keeps their files.
+        """
+        def path(value: Path) -> str:
+            return value.name if shareable else str(value)
+
         arguments = ["cnn-report", "build"]
         if self.project is not None:
-            arguments += ["--config", str(self.project.path)]
-        arguments += ["--out", str(self.out)]
+            # The project file's own name is shareable: it sits in the folder the report is built from.
+            arguments += ["--config", path(self.project.path)]
+        arguments += ["--out", path(self.out)]
         if self.data is not None:
-            arguments += ["--data", str(self.data)]
+            arguments += ["--data", path(self.data)]
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]

@@ -1,26 +1,29 @@
 """Turning the report's numbers and figures into HTML, and HTML into a PDF.
 
 Rendering returns strings and bytes; writing them to disk is the build's job.
-Number formats (report.i18n) become Jinja filters here, so the template never
-formats a number itself and the tests can format report.json's numbers the
-same way.
+Number formats (report.i18n) and model names (report.names) become Jinja
+filters here, so the template never formats a number or names a model itself,
+and the tests can format report.json's numbers the same way. The page is
+rendered twice so that its outline (report.outline) can number every heading,
+figure and table, and every reference to them, in document order.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
 
 from analysis.errors import RenderError
-from report.i18n import install, number_format
+from report.figures import Figures
+from report.i18n import install, number_format, translator
+from report.names import display_name
+from report.outline import Outline
 
 if TYPE_CHECKING:
-    from report.figures import Figures
     from report.project import Project
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -47,6 +50,8 @@ def make_environment(lang: str = "en") -> jinja2.Environment:
     )
     install(environment, lang)
     environment.filters.update(number_format(lang).filters())
+    translate = translator(lang)
+    environment.filters["model_name"] = lambda key: display_name(key, translate)
     return environment
 
 
@@ -80,10 +85,13 @@ def render_html(summary: dict, figures: Figures, lang: str = "en", project: Proj
     rendered_project = render_project(project, summary, lang)
     try:
         stylesheet = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-        return environment.get_template(TEMPLATE_NAME).render(
-            report=summary, figures=asdict(figures), stylesheet=stylesheet, lang=lang, project=rendered_project,
-            notes=rendered_project["notes"] if rendered_project else {},
-        )
+        template = environment.get_template(TEMPLATE_NAME)
+        context = {"report": summary, "figures": figures.by_name(), "stylesheet": stylesheet, "lang": lang,
+                   "project": rendered_project, "notes": rendered_project["notes"] if rendered_project else {}}
+        # The first pass learns the outline; the second prints its numbers, references to later items included.
+        first_pass = Outline()
+        template.render(**context, outline=first_pass)
+        return template.render(**context, outline=Outline(first_pass))
     except (jinja2.TemplateError, OSError) as error:
         raise RenderError(f"{TEMPLATES_DIR / TEMPLATE_NAME}: cannot render the report ({error}); reinstall cnn-report") from None
 
@@ -96,9 +104,12 @@ def render_pdf(html: str) -> bytes:
     try:
         import weasyprint
 
-        # Every image and style is inline: WeasyPrint may read data: URIs and nothing else, so no
-        # note can make it fetch a URL or read a file (an SVG image's links included).
-        return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=_data_only_fetcher(weasyprint)).write_pdf()
+        # Tagged: the structure (headings, lists, tables, figures with their alt text) reaches screen readers.
+        # Each figure keeps the size its SVG declares, the size it was drawn at. Every image and style is
+        # inline: WeasyPrint may read data: URIs and nothing else, so no note can make it fetch a URL or
+        # read a file (an SVG image's links included).
+        html_document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=_data_only_fetcher(weasyprint))
+        return html_document.write_pdf(pdf_tags=True)
     except Exception as error:  # WeasyPrint and its native libraries raise many types; all mean "no PDF".
         raise RenderError(f"PDF rendering failed ({type(error).__name__}: {error}); the HTML and JSON were still written") from None
 
