@@ -471,3 +471,43 @@ def test_the_report_cache_key_follows_metadata_notes_and_image_bytes(tmp_path):
         edit()
         keys.add(key())
     assert len(keys) == 4
+
+
+# --- Every section takes a note in every mode ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unbalanced(tmp_path_factory) -> Path:
+    """Tiny data whose classes are unbalanced: the data section then refers to section 5's per-digit table."""
+    import numpy as np
+
+    folder = tmp_path_factory.mktemp("unbalanced")
+    labels = np.array([0] * 40 + [digit % 10 for digit in range(160)], dtype=np.uint8)
+    return write_npz(folder / "mnist.npz", y_train=labels)
+
+
+@pytest.mark.parametrize("mode", ["before", "after", "replace"])
+@pytest.mark.parametrize("section", list(SECTIONS))
+def test_every_section_takes_a_note_in_every_mode(tmp_path, monkeypatch, unbalanced, section, mode):
+    """The report renders whole with any one section's note in any mode (checked as a build checks it, no training)."""
+    import report.render
+    from report.build import check_notes
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.md").write_text(f"The student's own words on {section}: {{{{ models.cnn_k3.params | num }}}}.\n")
+    (tmp_path / "cnn-report.toml").write_text(f'[notes.{section}]\nfile = "notes/mine.md"\nmode = "{mode}"\n')
+    project = load_project(tmp_path / "cnn-report.toml", build_command.params)
+    config = BuildConfig(project=project, data=unbalanced, epochs=1, seeds=1, kernel_sizes=(3, 5))
+    dataset = load_dataset(unbalanced)
+    rendered = []
+    render_html = report.render.render_html
+    monkeypatch.setattr(report.render, "render_html", lambda *arguments: rendered.append(render_html(*arguments)) or rendered[-1])
+    check_notes(config, dataset, describe_dataset(dataset))  # raises if the report cannot be rendered
+    html = rendered[0]
+    assert html.count(f"The student's own words on {section}: 121,930.") == 1
+    if section != "conclusion":
+        assert f'id="{section}"' in html  # the heading stays in every mode
+    if not (section == "data" and mode == "replace"):
+        # Section 2's sentence on unbalanced classes refers to section 5's table, unless a note replaced it.
+        assert "classes are unbalanced" in html
+        assert ("per-digit accuracy (<a" in html) == (section != "comparison" or mode != "replace")
