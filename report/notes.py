@@ -42,8 +42,11 @@ from mdit_py_plugins.footnote import footnote_plugin
 from analysis.errors import ProjectError
 from report.i18n import NumberFormat, number_format
 
-# Notes sit inside a section (<h2>), so their own headings start one level below: "#" is <h3>.
-_HEADING_SHIFT = 2
+# A note's headings continue the report's outline: its top level sits one below the section's heading (<h2>, or
+# <h3> for the course's questions), and its levels close up, so that no level is skipped ("#" then "###" is <h3>
+# then <h4>). Screen readers navigate by these levels.
+_FIRST_HEADING_LEVEL = 3
+_SUBSECTIONS = {"q1", "q2", "q3"}
 # The body text is 10 pt (templates/report.css); formulas are set at that size, displayed ones larger.
 _TEXT_POINTS = 10.0
 _DISPLAY_POINTS = 12.0
@@ -134,10 +137,13 @@ class _Renderer:
         parser = _markdown()
         environment = {"docId": doc_id}
         tokens = parser.parse(markdown, environment)
+        levels = sorted({int(token.tag[1]) for token in tokens if token.type == "heading_open"})
+        first = _FIRST_HEADING_LEVEL + (doc_id in _SUBSECTIONS)
+        heading_tags = {f"h{level}": f"h{min(6, first + rank)}" for rank, level in enumerate(levels)}
         for token, line in _walk(tokens):
             where = f"{label}:{line}"
             if token.type in ("heading_open", "heading_close"):
-                token.tag = f"h{min(6, int(token.tag[1]) + _HEADING_SHIFT)}"
+                token.tag = heading_tags[token.tag]
             elif token.type == "image":
                 path = _resolve_image(token.attrGet("src") or "", base, self.project_folder, where)
                 token.attrSet("src", _data_uri(path, where))

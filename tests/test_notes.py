@@ -61,7 +61,7 @@ def test_markdown_features_render(tmp_path):
         "```python\nprint('hi')\n```\n\n[^1]: A footnote.\n"
     )
     html = render(tmp_path, text)
-    assert "<h3>Our method</h3>" in html  # notes' headings sit below the section's <h2>
+    assert "<h4>Our method</h4>" in html  # a note on question 1 sits below its <h3>
     assert "<em>emphasis</em>" in html and "<strong>bold</strong>" in html and "<code>code</code>" in html
     assert '<a href="https://example.org">link</a>' in html
     assert "<li>one</li>" in html and "<td>99.01%</td>" in html
@@ -144,3 +144,8 @@ def test_an_empty_note_renders_nothing(tmp_path):
 def test_the_message_quotes_the_placeholder_that_failed(tmp_path):
     with pytest.raises(ProjectError, match=r"notes/note.md:1: \{\{ models.cnn_k9.params \}\} names nothing"):
         render(tmp_path, "{{ models.cnn_k3.params }} and {{ models.cnn_k9.params }}\n")
+
+
+def test_headings_continue_the_outline_without_skipping_a_level(tmp_path):
+    html = render(tmp_path, "## Method\n\ntext\n\n#### Detail\n\ntext\n\n## Results\n")
+    assert re.findall(r"<(h\d)>", html) == ["h4", "h5", "h4"]  # under question 1's <h3>, the levels closed up

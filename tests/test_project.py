@@ -70,7 +70,10 @@ file = "notes/conclusion.md"
 NOTES = {
     "introduction": "Our introduction comes first: we trained {{ models | length }} models. <script>alert(1)</script>\n",
     "data": ("## Our SageMaker run\n\nA convolution computes $y = \\sum_i w_i x_i$ on {{ dataset.n_train | num }} images.\n\n"
-             "![The training curve of our run](../images/run.png)\n"),
+             "![The training curve of our run](../images/run.png)\n\n"
+             "$$\n\\mathrm{error} = 1 - {{ models.cnn_k3.test_accuracy | num(4) }}\n$$\n\n"
+             "| model | test accuracy |\n|---|---|\n| CNN | {{ models.cnn_k3 | pct_pm }} |\n\nMeasured here.[^1]\n\n"
+             "[^1]: By this very run.\n"),
     "q1": "Our own answer: the CNN's error was {{ models.cnn_k3.test_error | pct }}, the baseline's "
           "{{ models.baseline.test_error | pct }}.\n",
     "conclusion": "In conclusion, the gain was {{ comparison.accuracy_gain_pp | pp }}.\n",
@@ -144,6 +147,8 @@ def test_the_title_page_carries_the_metadata_and_a_live_number(student, lang, da
 @pytest.mark.slow
 def test_notes_go_before_after_and_instead_of_the_generated_text(student):
     text = pdf_text(student["en"]["pdf"])
+    # The body, after the table of contents (which names every section too).
+    text = text[text.index("1. Introduction", text.index("1. Introduction") + 1):]
     summary = student["en"]["summary"]
     numbers = number_format("en")
     # before: the note, then the generated introduction.
@@ -153,7 +158,7 @@ def test_notes_go_before_after_and_instead_of_the_generated_text(student):
     assert text.index("Figure 4.") < text.index("Our SageMaker run") < text.index("3. The baseline")
     assert f"on {numbers.integer(summary['dataset']['n_train'])} images" in text
     # replace: question 1 keeps its question; the student's answer stands instead of the generated one.
-    answer = text[text.index("1. Why did the convolutional layers"):text.index("2. What inductive bias")]
+    answer = text[text.index("Why did the convolutional layers"):text.index("What inductive bias does convolution")]
     models = summary["models"]
     assert (f"Our own answer: the CNN's error was {numbers.percent(models['cnn_k3']['test_error'])}, the baseline's "
             f"{numbers.percent(models['baseline']['test_error'])}.") in answer
@@ -511,3 +516,26 @@ def test_every_section_takes_a_note_in_every_mode(tmp_path, monkeypatch, unbalan
         # Section 2's sentence on unbalanced classes refers to section 5's table, unless a note replaced it.
         assert "classes are unbalanced" in html
         assert ("per-digit accuracy (<a" in html) == (section != "comparison" or mode != "replace")
+
+
+# --- In a browser: the student's report passes axe-core as the generated one does ------------------------------------
+
+from test_browser import AXE, AXE_RUN, OVERFLOWING, browser  # noqa: E402,F401  (browser is a fixture)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_students_report_fits_the_screen_and_passes_axe(browser, student, lang, width, scheme):  # noqa: F811
+    """Title page, notes with a table, footnote, image and formulas, a conclusion: still no axe violation."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(student[lang]["pdf"].with_suffix(".html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate(OVERFLOWING) == []
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(AXE_RUN)["violations"] == []
+    finally:
+        context.close()
