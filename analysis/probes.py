@@ -35,6 +35,8 @@ SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
 PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
+# Channels of each conv layer's feature maps kept for "inside the CNN".
+FEATURE_MAPS_SHOWN = 16
 _PROBE_LABELS = {"permuted": "permuted pixels", "fixed order": "one fixed epoch order"}
 
 
