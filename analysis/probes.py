@@ -37,6 +37,8 @@ DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
 PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
 PERMUTED_DATA = "permuted"
+# Channels of each conv layer's feature maps kept for "inside the CNN".
+FEATURE_MAPS_SHOWN = 16
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:

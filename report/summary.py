@@ -15,8 +15,25 @@ import numpy as np
 from analysis.data import Dataset
 from analysis.eda import EdaResults
 from analysis.environment import describe_machine, library_versions, onednn_setting, training_threads
-from analysis.experiments import ExperimentResults, ModelRuns, TrainingSettings, confusion_matrix
-from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, SHIFT_TEST_IMAGES, ProbeResults
+from analysis.experiments import (
+    BASELINE,
+    ExperimentResults,
+    ModelResult,
+    ModelRuns,
+    ModelSpec,
+    TrainingSettings,
+    confusion_matrix,
+    plan_experiments,
+)
+from analysis.probes import (
+    FEATURE_MAPS_SHOWN,
+    MAX_SHIFT,
+    PROBED_MODELS,
+    SHIFT_DIRECTIONS,
+    SHIFT_TEST_IMAGES,
+    ProbeResults,
+    data_efficiency_sizes,
+)
 
 TOP_CONFUSIONS = 3
 # "Still recognised" in the translation probe: the accuracy below which a shifted digit counts as lost.
@@ -338,3 +355,100 @@ def advantage_largest_first(gaps: list[float]) -> bool:
     large the gap: the report's "largest where data was scarcest" must not say so.
     """
     return gaps[0] > 0 and gaps[0] >= max(gaps)
+
+
+# --- The structure before the numbers ------------------------------------------------------------------------
+
+
+def summarize_plan(
+    dataset: Dataset,
+    eda: EdaResults,
+    settings: TrainingSettings,
+    kernel_sizes: tuple[int, ...],
+    seeds: tuple[int, ...],
+    lang: str,
+    command_line: str,
+    stage_seconds: dict[str, float],
+) -> dict:
+    """The report.json this build will write, with stand-in numbers for everything training measures.
+
+    The student's notes are checked against it before any training starts: a
+    placeholder that names nothing here names nothing in the real report. The
+    stand-in results are made for exactly the models, seeds and probes the
+    build plans and go through :func:`summarize` itself, so the structure
+    cannot drift from the real one (tests/test_project.py compares the two).
+    """
+    specs = plan_experiments(kernel_sizes)
+    models = {
+        spec.name: ModelRuns(spec.name, tuple(_stand_in_result(spec, dataset, settings, rank, seed_index)
+                                               for seed_index in range(len(seeds))))
+        for rank, spec in enumerate(specs)
+    }
+    experiments = ExperimentResults(models=models, kernel_sizes=tuple(sorted(set(kernel_sizes))), seeds=tuple(seeds))
+    sizes = data_efficiency_sizes(settings.images_used(dataset.n_train))
+    probed = [spec.name for spec in PROBED_MODELS]
+    probes = ProbeResults(
+        permuted={name: models[name] for name in probed},
+        by_training_size={size: {name: models[name] for name in probed} for size in sizes},
+        fixed_order=models[BASELINE.name],
+    )
+    return summarize(dataset, eda, experiments, probes, settings, lang, command_line, stage_seconds)
+
+
+def _stand_in_result(spec: ModelSpec, dataset: Dataset, settings: TrainingSettings, rank: int, seed_index: int) -> ModelResult:
+    """A plausible, non-degenerate result for ``spec``: every model and seed differ a little, none is perfect."""
+    accuracy = 0.9 + 0.01 * rank + 0.001 * seed_index
+    predictions = dataset.y_test.copy()
+    wrong = max(1, int(round(len(predictions) * (1 - accuracy))))
+    predictions[:wrong] = (predictions[:wrong] + 1) % 10
+    curve = [max(0.1, accuracy - 0.1 * distance) for distance in range(MAX_SHIFT + 1)]
+    history = {"accuracy": [accuracy] * settings.epochs, "loss": [0.3] * settings.epochs}
+    if settings.images_used(dataset.n_train) > settings.images_fitted(dataset.n_train):
+        history |= {"val_accuracy": [accuracy - 0.01] * settings.epochs, "val_loss": [0.35] * settings.epochs}
+    layers = _stand_in_layers(spec, dataset.x_train.shape[1:])
+    probes: dict = {"shift_accuracy": {direction: curve for direction in SHIFT_DIRECTIONS}}
+    if spec.architecture == "cnn":
+        conv1 = next(layer for layer in layers if layer["name"] == "conv1")["output_shape"]
+        conv2 = next(layer for layer in layers if layer["name"] == "conv2")["output_shape"]
+        probes["conv1_filters"] = [[[0.0] * spec.kernel_size] * spec.kernel_size] * conv1[2]
+        probes["feature_maps"] = {
+            "test_index": 0,
+            "conv1": [[[0.0]]] * min(FEATURE_MAPS_SHOWN, conv1[2]),
+            "conv2": [[[0.0]]] * min(FEATURE_MAPS_SHOWN, conv2[2]),
+        }
+    return ModelResult(
+        name=spec.name,
+        params=sum(layer["params"] for layer in layers),
+        test_accuracy=float(np.mean(predictions == dataset.y_test)),
+        test_loss=0.3 - 0.01 * rank,
+        epochs=settings.epochs,
+        train_seconds=10.0 + rank + seed_index,
+        history=history,
+        layers=layers,
+        test_predictions=predictions,
+        test_confidence=np.full(len(predictions), 0.9, dtype=np.float32),
+        probes=probes,
+        cached=True,
+    )
+
+
+def _stand_in_layers(spec: ModelSpec, image_shape: tuple[int, ...]) -> list[dict]:
+    """The layers of analysis.models' networks as ``describe_layers`` lists them, computed without Keras."""
+    height, width = image_shape[:2]
+    layers = [{"name": "image", "output_shape": [height, width, 1], "params": 0}]
+    channels = 1
+    if spec.architecture == "cnn":
+        for index, filters in ((1, 32), (2, 64)):
+            height, width = height - spec.kernel_size + 1, width - spec.kernel_size + 1
+            layers.append({"name": f"conv{index}", "output_shape": [height, width, filters],
+                           "params": (spec.kernel_size * spec.kernel_size * channels + 1) * filters})
+            height, width, channels = height // 2, width // 2, filters
+            layers.append({"name": f"pool{index}", "output_shape": [height, width, channels], "params": 0})
+    flattened = height * width * channels
+    hidden = 64 if spec.architecture == "cnn" else 128
+    layers += [
+        {"name": "flatten", "output_shape": [flattened], "params": 0},
+        {"name": "hidden", "output_shape": [hidden], "params": (flattened + 1) * hidden},
+        {"name": "probabilities", "output_shape": [10], "params": (hidden + 1) * 10},
+    ]
+    return layers
