@@ -1,5 +1,9 @@
 """The experiments of the report: which models are trained, with which settings, and their results.
 
+Every training run of a build is a :class:`Fit`, planned before any runs;
+:func:`run_experiment` runs one (cache or train), :mod:`analysis.workers` runs
+a build's list of them.
+
 Nothing here imports TensorFlow: results already in the cache are read back
 without it, and :mod:`analysis.training` is imported only when a model must
 actually be trained.
@@ -7,14 +11,15 @@ actually be trained.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset
-from analysis.environment import onednn_setting, training_versions
+from analysis.environment import native_stderr_silenced, training_environment, training_versions
 
 MAIN_KERNEL_SIZE = 3
 DEFAULT_KERNEL_SIZES = (3, 5, 7)
@@ -217,76 +222,164 @@ def plan_experiments(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> li
     return [BASELINE] + [cnn(size) for size in sizes]
 
 
+ORIGINAL_DATA = "original"
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One training run of a build, described before it runs: small, frozen and picklable.
+
+    A build plans every fit up front (:func:`experiment_fits`,
+    :func:`analysis.probes.probe_fits`), then reads the finished ones from the
+    cache and trains the rest, in this process or in worker processes
+    (:mod:`analysis.workers`), which load the data themselves and derive
+    ``data``'s variant of it (:data:`analysis.probes.DATA_VARIANTS`). The first
+    fits of the list are the most useful to have when a build is interrupted.
+    """
+
+    spec: ModelSpec
+    settings: TrainingSettings  # seed and the number of training images included
+    data: str = ORIGINAL_DATA  # which variant of the dataset: "original", or "permuted" pixels
+    keep_model: bool = False  # keep the trained Keras model beside the result (the report's main CNN)
+    # What the fit is for, in words, for progress lines; not part of what the fit is.
+    purpose: str = field(default="", compare=False)
+
+    @property
+    def label(self) -> str:
+        """How progress lines name it: ``cnn_k3 seed 42`` or ``cnn_k3 seed 42, permuted pixels``."""
+        label = f"{self.spec.name} seed {self.settings.seed}"
+        return f"{label}, {self.purpose}" if self.purpose else label
+
+
+class FitEvents:
+    """What running fits reports as it happens; every method does nothing here, and a progress display overrides them.
+
+    The methods are called in the process that runs the build, also for fits
+    trained by worker processes.
+    """
+
+    def planned(self, fits: Sequence[Fit], cached: int, jobs: int, n_train: int) -> None:
+        """``fits`` will be run: ``cached`` of them read from the cache, the rest trained ``jobs`` at a time on data
+        with ``n_train`` training images."""
+
+    def started(self, fit: Fit) -> None:
+        """``fit`` starts training."""
+
+    def epoch_finished(self, fit: Fit, epoch: int, seconds: float, logs: Mapping[str, float]) -> None:
+        """``fit`` finished epoch ``epoch`` (counted from 1) in ``seconds``, with Keras's ``logs``."""
+
+    def finished(self, fit: Fit, result: ModelResult) -> None:
+        """``fit`` is done: trained now, or read from the cache (``result.cached``)."""
+
+    def warning(self, message: str) -> None:
+        """Something the user should know that does not stop the build."""
+
+
+def experiment_fits(
+    settings: TrainingSettings, seeds: Sequence[int], kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES
+) -> list[Fit]:
+    """The main experiment's fits: every planned model once per seed, seeds first.
+
+    The first seed's main CNN keeps its trained model: it is the report's
+    model artifact (on SageMaker, the job's model.tar.gz).
+    """
+    specs = plan_experiments(kernel_sizes)
+    return [
+        Fit(spec, replace(settings, seed=seed), keep_model=(seed == seeds[0] and spec == cnn(MAIN_KERNEL_SIZE)))
+        for seed in seeds
+        for spec in specs
+    ]
+
+
+def collect_experiments(
+    results: Mapping[Fit, ModelResult],
+    settings: TrainingSettings,
+    seeds: Sequence[int],
+    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
+) -> ExperimentResults:
+    """The main experiment's results, from the results of a build's fits (which include :func:`experiment_fits`)."""
+    runs: dict[str, list[ModelResult]] = {}
+    for fit in experiment_fits(settings, seeds, kernel_sizes):
+        runs.setdefault(fit.spec.name, []).append(results[fit])
+    return ExperimentResults(
+        models={name: ModelRuns(name, tuple(model_runs)) for name, model_runs in runs.items()},
+        kernel_sizes=tuple(sorted(set(kernel_sizes))),
+        seeds=tuple(seeds),
+    )
+
+
+def main_model_fit(settings: TrainingSettings, seeds: Sequence[int]) -> Fit:
+    """The fit whose trained model the build keeps: the main CNN, first seed."""
+    return next(fit for fit in experiment_fits(settings, seeds, (MAIN_KERNEL_SIZE,)) if fit.keep_model)
+
+
 def experiment_key(spec: ModelSpec, settings: TrainingSettings, data_sha256: str) -> str:
-    """Everything that changes a result goes into its cache key."""
+    """Everything that changes a result goes into its cache key (see :func:`analysis.environment.training_environment`)."""
     return make_key(
         {
             "model": spec.to_dict(),
             "settings": settings.to_dict(),
             "data_sha256": data_sha256,
             "versions": training_versions(),
-            "onednn": onednn_setting(),
+            **training_environment(),
         }
     )
 
 
-def run_experiments(
-    dataset: Dataset,
-    settings: TrainingSettings,
-    cache: ResultCache,
-    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
-    seeds: tuple[int, ...] | None = None,
-    force: bool = False,
-    echo: Callable[[str], None] = lambda message: None,
-) -> ExperimentResults:
-    """Train (or read back from the cache) every planned model once per seed, and evaluate each on the test set.
+def cached_result(fit: Fit, data_sha256: str, cache: ResultCache) -> ModelResult | None:
+    """``fit``'s finished result from the cache, or None; ``data_sha256`` is that of the fit's variant of the data.
 
-    Seeds come first in the loop, so an interrupted build has whole sets of
-    models to resume from; each result is stored the moment its training ends.
+    A fit that keeps its model counts as finished only with its model file.
     """
-    seeds = (settings.seed,) if seeds is None else tuple(seeds)
-    specs = plan_experiments(kernel_sizes)
-    runs: dict[str, list[ModelResult]] = {spec.name: [] for spec in specs}
-    total = len(specs) * len(seeds)
-    for seed_index, seed in enumerate(seeds):
-        seeded = replace(settings, seed=seed)
-        for spec_index, spec in enumerate(specs):
-            label = f"[{seed_index * len(specs) + spec_index + 1}/{total}] {spec.name} seed {seed}"
-            runs[spec.name].append(run_experiment(spec, dataset, seeded, cache, force=force, echo=echo, label=label))
-    return ExperimentResults(
-        models={name: ModelRuns(name, tuple(results)) for name, results in runs.items()},
-        kernel_sizes=tuple(sorted(set(kernel_sizes))),
-        seeds=seeds,
-    )
+    key = experiment_key(fit.spec, fit.settings, data_sha256)
+    stored = cache.load(key, required_fields=_RESULT_FIELDS)
+    if stored is None or (fit.keep_model and not cache.model_path(key).is_file()):
+        return None
+    return ModelResult.from_dict(stored, cached=True)
 
 
 def run_experiment(
-    spec: ModelSpec,
+    fit: Fit,
     dataset: Dataset,
-    settings: TrainingSettings,
     cache: ResultCache,
     force: bool = False,
-    echo: Callable[[str], None] = lambda message: None,
-    label: str | None = None,
+    events: FitEvents | None = None,
 ) -> ModelResult:
-    """Train (or read back from the cache) one model, evaluate it on the test set, and cache a new result at once.
+    """Train (or read back from the cache) one fit, evaluate it on the test set, and cache a new result at once.
 
-    Separate from :func:`run_experiments` so that independent jobs (one per
-    model, as in a SageMaker pipeline) can fill a shared cache that a final
-    build then reads back.
+    ``dataset`` is the fit's own variant of the data. This is all a worker
+    process does with each fit; it also serves on its own where one fit at a
+    time is wanted.
     """
-    label = label or spec.name
-    key = experiment_key(spec, settings, dataset.sha256)
-    stored = None if force else cache.load(key, required_fields=_RESULT_FIELDS)
+    events = events or FitEvents()
+    stored = None if force else cached_result(fit, dataset.sha256, cache)
     if stored is not None:
-        result = ModelResult.from_dict(stored, cached=True)
-        echo(f"{label}: cached ({result.test_accuracy:.2%} test accuracy)")
-        return result
-    # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
-    from analysis.training import train_and_evaluate
-
-    echo(f"{label}: training {settings.epochs} epoch(s) on {settings.images_used(dataset.n_train):,} images")
-    result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
-    cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
-    echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
+        events.finished(fit, stored)
+        return stored
+    training = import_training()
+    key = experiment_key(fit.spec, fit.settings, dataset.sha256)
+    events.started(fit)
+    result = training.train_and_evaluate(
+        fit.spec,
+        dataset,
+        fit.settings,
+        on_epoch=lambda epoch, seconds, logs: events.epoch_finished(fit, epoch, seconds, logs),
+        # The model file first: a result whose fit keeps its model is only finished with it.
+        on_trained=(lambda model: cache.store_model(key, model.save)) if fit.keep_model else None,
+    )
+    cache.store(key, {"model": fit.spec.to_dict(), "settings": fit.settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
+    events.finished(fit, result)
     return result
+
+
+def import_training():
+    """:mod:`analysis.training`, imported on first use with TensorFlow's start-up lines hidden (unless ``--debug``).
+
+    Imported here, not at the top: it pulls in TensorFlow, which a fully
+    cached build never needs.
+    """
+    import analysis
+
+    with native_stderr_silenced(enabled="analysis.training" not in sys.modules and not analysis.tensorflow_logs_shown()):
+        import analysis.training
+    return analysis.training

@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.data import Dataset
 from analysis.eda import EdaResults
-from analysis.environment import describe_machine, library_versions, onednn_setting
+from analysis.environment import describe_machine, library_versions, onednn_setting, training_threads
 from analysis.experiments import (
     BASELINE,
     ExperimentResults,
@@ -49,8 +49,9 @@ def summarize(
     lang: str,
     command_line: str,
     stage_seconds: dict[str, float],
+    jobs: int = 1,
 ) -> dict:
-    """Collect the numbers of one build into the structure of report.json."""
+    """Collect the numbers of one build into the structure of report.json; ``jobs`` fits were trained at once."""
     models = {name: _summarize_model(runs, dataset.y_test) for name, runs in experiments.models.items()}
     return {
         "dataset": {
@@ -79,6 +80,9 @@ def summarize(
             "versions": library_versions(),
             "machine": describe_machine(),
             "tensorflow_onednn": onednn_setting(),
+            # Each fit's threads; with the instruction set (machine), what the numbers depend on besides the data.
+            "training_threads": training_threads(),
+            "jobs": jobs,
             "stage_seconds": dict(stage_seconds),
         },
     }

@@ -66,8 +66,8 @@ def _epochs_seen(monkeypatch, tiny_npz, settings: TrainingSettings) -> tuple[lis
 
     fit_model = analysis.training.fit_model
 
-    def fit_with_epoch_starts(model, training_data, validation_data, settings, echo=lambda message: None, callbacks=()):
-        return fit_model(model, training_data, validation_data, settings, echo, [*callbacks, _EpochStarts(batches, starts)])
+    def fit_with_epoch_starts(model, training_data, validation_data, settings, on_epoch=None, callbacks=()):
+        return fit_model(model, training_data, validation_data, settings, on_epoch, [*callbacks, _EpochStarts(batches, starts)])
 
     monkeypatch.setattr(analysis.training, "build_model", recording_model)
     monkeypatch.setattr(analysis.training, "fit_model", fit_with_epoch_starts)
