@@ -32,3 +32,7 @@ class OutputError(ReportError):
 
 class SageMakerError(ReportError):
     """A SageMaker job, launch or schedule cannot go ahead (bad input, AWS refused, the job failed)."""
+
+
+class SpecError(OptionError):
+    """A network or experiment of the project file cannot be built (bad layer, shapes that shrink to nothing, ...)."""
