@@ -565,9 +565,11 @@ def check_experiment(cnn: Network, experiment: Experiment, where: str, default: 
     ``default``: the experiment is the one cnn-report picks when the project
     file has none, which the messages say, since the student never wrote it.
     """
-    main_value(cnn, experiment.vary, where)
+    own = main_value(cnn, experiment.vary, where)
     warnings: list[str] = []
     for value in experiment.values:
+        if own is not None and value == own:
+            continue  # the main CNN itself, checked as such
         variant = apply_variant(cnn, experiment.vary, value)
         setting = f"[experiment] {experiment.vary} = {_toml(value)}{' (the default experiment)' if default else ''}"
         try:
@@ -576,6 +578,70 @@ def check_experiment(cnn: Network, experiment: Experiment, where: str, default: 
             hint = "; or set [experiment] vary and values to choose another experiment" if default else ""
             raise SpecError(f"{error}{hint}") from None
     return warnings
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One network of the experiment: the value it was built with, its name in report.json, the network."""
+
+    value: object
+    name: str
+    network: Network
+    is_main: bool  # the main CNN itself, trained once for both roles
+
+
+@dataclass(frozen=True)
+class Design:
+    """The student's networks and controlled experiment: everything a build trains, checked."""
+
+    baseline: Network = DEFAULT_BASELINE
+    cnn: Network = DEFAULT_CNN
+    experiment: Experiment = DEFAULT_EXPERIMENT
+    # Said once when the project is read (a network over PARAMETER_WARNING parameters); they change no result.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether these are the course's networks and kernel sweep (the report's wording can say so)."""
+        return (self.baseline, self.cnn, self.experiment.vary) == (DEFAULT_BASELINE, DEFAULT_CNN, DEFAULT_EXPERIMENT.vary)
+
+    @property
+    def main_name(self) -> str:
+        """The main CNN's name in report.json: its own variant's (``cnn_k3``), or ``cnn`` when it is none of them."""
+        value = main_value(self.cnn, self.experiment.vary)
+        return variant_name(self.experiment.vary, value) if value is not None else "cnn"
+
+    def variants(self) -> list[Variant]:
+        """The experiment's networks in the order of its values; the one equal to the main CNN is the main CNN."""
+        own = main_value(self.cnn, self.experiment.vary)
+        return [
+            Variant(value, self.main_name, self.cnn, True) if own is not None and value == own
+            else Variant(value, variant_name(self.experiment.vary, value), apply_variant(self.cnn, self.experiment.vary, value), False)
+            for value in self.experiment.values
+        ]
+
+    def networks(self) -> dict[str, Network]:
+        """Every network a build trains, by name: the baseline, the main CNN, then the other variants."""
+        networks = {"baseline": self.baseline, self.main_name: self.cnn}
+        for variant in self.variants():
+            networks.setdefault(variant.name, variant.network)
+        return networks
+
+
+def read_design(models: Mapping | None, experiment: Mapping | None, where: str, folder: Path) -> Design:
+    """``[models.baseline]``, ``[models.cnn]`` and ``[experiment]`` (each may be absent: the course's), all checked.
+
+    Every network and every variant of the experiment is checked here, in
+    plain Python, so that a mistake stops the build before any training.
+    """
+    models = {} if models is None else models
+    _check_keys(models, ROLES, "[models] table", where)
+    networks = {role: read_network(models[role], role, where, folder) if role in models else default
+                for role, default in (("baseline", DEFAULT_BASELINE), ("cnn", DEFAULT_CNN))}
+    chosen = read_experiment(experiment, where) if experiment is not None else DEFAULT_EXPERIMENT
+    warnings = check_network(networks["baseline"], where) + check_network(networks["cnn"], where)
+    warnings += check_experiment(networks["cnn"], chosen, where, default=experiment is None)
+    return Design(networks["baseline"], networks["cnn"], chosen, tuple(dict.fromkeys(warnings)))
 
 
 # --- building in Keras -------------------------------------------------------------------------------------------

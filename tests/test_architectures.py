@@ -22,6 +22,7 @@ from analysis.architectures import (
     DEFAULT_BASELINE,
     DEFAULT_CNN,
     DEFAULT_EXPERIMENT,
+    Design,
     Experiment,
     Network,
     apply_variant,
@@ -31,6 +32,7 @@ from analysis.architectures import (
     count_params,
     layer_shapes,
     main_value,
+    read_design,
     read_experiment,
     read_network,
     receptive_field,
@@ -461,3 +463,39 @@ def test_a_builder_that_returns_the_wrong_model_says_what_is_wrong(tmp_path, bod
     with pytest.raises(SpecError) as caught:
         build_keras_model(apply_variant(network, "kernel", 5), "cnn_k5")
     assert expected in str(caught.value) and str(caught.value).startswith("my_net.py:make_model")
+
+
+# --- the whole design: networks and experiment -------------------------------------------------------------------
+
+
+def test_no_tables_is_the_course_design():
+    design = read_design(None, None, WHERE, Path("."))
+    assert design == Design() and design.is_default and design.main_name == "cnn_k3"
+    assert list(design.networks()) == ["baseline", "cnn_k3", "cnn_k5", "cnn_k7"]
+    assert [(variant.name, variant.is_main) for variant in design.variants()] == [("cnn_k3", True), ("cnn_k5", False), ("cnn_k7", False)]
+    assert read_design(None, {"vary": "kernel", "values": [5]}, WHERE, Path(".")).networks().keys() == {"baseline", "cnn_k3", "cnn_k5"}
+
+
+def test_a_custom_design_with_a_pooling_experiment():
+    design = read_design({"cnn": {"layers": CUSTOM_CNN_LAYERS}}, {"vary": "pooling", "values": ["max", "avg", "none"]},
+                         WHERE, Path("."))
+    assert not design.is_default and design.baseline == DEFAULT_BASELINE
+    assert design.main_name == "cnn_pooling_max"
+    assert list(design.networks()) == ["baseline", "cnn_pooling_max", "cnn_pooling_avg", "cnn_pooling_none"]
+    assert design.networks()["cnn_pooling_max"] == design.cnn
+    assert [shape.type for shape in layer_shapes(design.networks()["cnn_pooling_avg"])].count("avgpool") == 2
+
+
+def test_a_cnn_none_of_whose_variants_is_itself_is_named_cnn():
+    mixed = [{"type": "conv", "filters": 8, "kernel": 5}, {"type": "conv", "filters": 8, "kernel": 3}, {"type": "flatten"}]
+    design = read_design({"cnn": {"layers": mixed}}, {"vary": "kernel", "values": [3, 5]}, WHERE, Path("."))
+    assert list(design.networks()) == ["baseline", "cnn", "cnn_k3", "cnn_k5"]
+
+
+def test_design_errors_and_warnings():
+    with pytest.raises(SpecError, match="unknown \\[models\\] table 'cnnn'; did you mean 'cnn'"):
+        read_design({"cnnn": {}}, None, WHERE, Path("."))
+    wide = {"layers": [{"type": "conv", "filters": 64, "kernel": 3, "padding": "same"}, {"type": "flatten"}, {"type": "dense", "units": 100}]}
+    design = read_design({"cnn": wide}, {"vary": "width", "values": [1, 2]}, WHERE, Path("."))
+    assert len(design.warnings) == 2  # the CNN as written, and its double-width variant
+    assert all("parameters (over 5,000,000)" in warning for warning in design.warnings)
