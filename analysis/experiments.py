@@ -70,6 +70,11 @@ class TrainingSettings:
     seed: int = 42
     limit_train: int | None = None
     validation_split: float = 0.1
+    # The protocol reshuffles the training images every epoch, as fit(shuffle=True)
+    # promises. False trains on one seeded order repeated in every epoch: what
+    # Keras 3's fit(x, y, shuffle=True) does after keras.utils.set_random_seed,
+    # measured by the report beside the protocol's own runs.
+    reshuffle: bool = True
 
     def images_used(self, available: int) -> int:
         """How many of ``available`` training images this run uses (``limit_train`` or all)."""
@@ -80,7 +85,7 @@ class TrainingSettings:
         return int(self.images_used(available) * (1.0 - self.validation_split))
 
     def to_dict(self) -> dict:
-        return {
+        settings = {
             "epochs": self.epochs,
             "batch_size": self.batch_size,
             "seed": self.seed,
@@ -89,6 +94,11 @@ class TrainingSettings:
             "optimizer": "Adam (default learning rate 0.001)",
             "loss": "sparse categorical cross-entropy",
         }
+        # Written only when it departs from the protocol, so that every result
+        # cached before the option existed keeps its key.
+        if not self.reshuffle:
+            settings["epoch_order"] = "fixed"
+        return settings
 
 
 @dataclass(frozen=True)

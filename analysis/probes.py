@@ -6,6 +6,9 @@
   image, destroys locality but no information; both models are retrained on it.
 - Data efficiency: both models retrained on growing prefixes of the training set.
 - Parameter efficiency: accuracy against parameter count, from the runs above.
+- Epoch order: the baseline retrained with one fixed order of the training
+  images in every epoch, against the protocol's reshuffling (a check on the
+  protocol itself, for students comparing with their own notebooks).
 
 The transforms here are plain numpy and exact; training goes through
 :func:`analysis.experiments.run_experiment`, so every probe run is cached like
@@ -32,6 +35,7 @@ SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
 PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
+_PROBE_LABELS = {"permuted": "permuted pixels", "fixed order": "one fixed epoch order"}
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -91,6 +95,8 @@ class ProbeResults:
     permuted: dict[str, ModelRuns]
     # Training-set size -> model name -> runs; the largest size is the main experiment's.
     by_training_size: dict[int, dict[str, ModelRuns]]
+    # The baseline trained with one fixed order of the training images in every epoch.
+    fixed_order: ModelRuns
 
 
 def data_efficiency_sizes(n_train: int) -> list[int]:
@@ -107,28 +113,34 @@ def run_probes(
     force: bool = False,
     echo: Callable[[str], None] = lambda message: None,
 ) -> ProbeResults:
-    """Retrain the baseline and the main CNN on permuted pixels and on smaller training sets."""
+    """Retrain the baseline and the main CNN on permuted pixels and on smaller training sets,
+    and the baseline once more with a fixed epoch order."""
     sizes = data_efficiency_sizes(settings.images_used(dataset.n_train))
     scrambled = permuted_dataset(dataset)
-    jobs = [("permuted", scrambled, settings)] + [
-        (size, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]
-    ]
-    permuted: dict[str, list] = {spec.name: [] for spec in PROBED_MODELS}
-    by_size: dict[int, dict[str, list]] = {size: {spec.name: [] for spec in PROBED_MODELS} for size in sizes[:-1]}
-    total = len(jobs) * len(PROBED_MODELS) * len(seeds)
+    # (probe, models, data, settings); the baseline alone for the epoch order, where it trains in seconds.
+    jobs = [("permuted", PROBED_MODELS, scrambled, settings)] + [
+        (size, PROBED_MODELS, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]
+    ] + [("fixed order", (BASELINE,), dataset, replace(settings, reshuffle=False))]
+    runs: dict[object, dict[str, list]] = {probe: {spec.name: [] for spec in specs} for probe, specs, _, _ in jobs}
+    total = sum(len(specs) for _, specs, _, _ in jobs) * len(seeds)
     position = 0
     for seed in seeds:
-        for probe, data, probe_settings in jobs:
-            for spec in PROBED_MODELS:
+        for probe, specs, data, probe_settings in jobs:
+            for spec in specs:
                 position += 1
-                what = "permuted pixels" if probe == "permuted" else f"{probe:,} training images"
+                what = _PROBE_LABELS.get(probe) or f"{probe:,} training images"
                 label = f"[probe {position}/{total}] {spec.name} seed {seed}, {what}"
                 result = run_experiment(spec, data, replace(probe_settings, seed=seed), cache, force=force, echo=echo, label=label)
-                (permuted if probe == "permuted" else by_size[probe])[spec.name].append(result)
+                runs[probe][spec.name].append(result)
+
+    def collect(probe) -> dict[str, ModelRuns]:
+        return {name: ModelRuns(name, tuple(results)) for name, results in runs[probe].items()}
+
     return ProbeResults(
-        permuted={name: ModelRuns(name, tuple(runs)) for name, runs in permuted.items()},
+        permuted=collect("permuted"),
         by_training_size={
-            **{size: {name: ModelRuns(name, tuple(runs)) for name, runs in models.items()} for size, models in by_size.items()},
+            **{size: collect(size) for size in sizes[:-1]},
             sizes[-1]: {spec.name: main_runs[spec.name] for spec in PROBED_MODELS},
         },
+        fixed_order=collect("fixed order")[BASELINE.name],
     )

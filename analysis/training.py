@@ -126,7 +126,9 @@ def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options
 def make_pipelines(dataset: Dataset, settings: TrainingSettings) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
     """The training pipeline (seeded reshuffling) and the validation one, ``None`` when nothing is held out."""
     x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
-    training_data = _make_pipeline(scale_images(x_fit), y_fit, settings.batch_size, shuffle_seed=settings.seed)
+    training_data = _make_pipeline(
+        scale_images(x_fit), y_fit, settings.batch_size, shuffle_seed=settings.seed, reshuffle=settings.reshuffle
+    )
     validation_data = _make_pipeline(scale_images(x_val), y_val, settings.batch_size) if len(x_val) else None
     return training_data, validation_data
 
@@ -157,8 +159,15 @@ def fit_model(
     return {key: [float(value) for value in values] for key, values in history.history.items()}, train_seconds
 
 
-def _make_pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
-    """A tf.data pipeline over in-memory arrays, reshuffled each epoch like ``fit(x, y, shuffle=True)``.
+def _make_pipeline(
+    x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None, reshuffle: bool = True
+) -> tf.data.Dataset:
+    """A tf.data pipeline over in-memory arrays, shuffled with the seed and reshuffled each epoch.
+
+    That is what ``fit(x, y, shuffle=True)`` promises, and not what Keras 3
+    delivers on arrays after ``keras.utils.set_random_seed``: there every epoch
+    repeats one order. ``reshuffle=False`` reproduces that fixed order, for the
+    report's comparison of the two; ``tests/test_epoch_order.py`` guards both.
 
     tf.data's autotuner is switched off: on a 2-core machine it left the
     process idle for a fifth of ``fit()`` at epoch boundaries, and turning it
@@ -166,7 +175,7 @@ def _make_pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: 
     """
     data = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
     if shuffle_seed is not None:
-        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=reshuffle)
     data = data.batch(batch_size).prefetch(2)
     options = tf.data.Options()
     options.autotune.enabled = False

@@ -239,10 +239,41 @@ def _summarize_probes(experiments: ExperimentResults, probes: ProbeResults, mode
             "feature_maps_shown": len(experiments.cnn.first.probes["feature_maps"]["conv1"]),
             "test_index": experiments.cnn.first.probes["feature_maps"]["test_index"],
         },
+        "epoch_order": _summarize_epoch_order(experiments.baseline, probes.fixed_order, experiments.seeds),
         "parameter_efficiency": [
             {"name": name, "params": model["params"], "test_accuracy": model["test_accuracy"],
              "test_accuracy_std": model["test_accuracy_std"]}
             for name, model in models.items()
+        ],
+    }
+
+
+def _summarize_epoch_order(reshuffled: ModelRuns, fixed: ModelRuns, seeds: tuple[int, ...]) -> dict:
+    """The baseline reshuffled every epoch (the protocol) against one fixed order, per seed and over seeds."""
+
+    def describe(runs: ModelRuns) -> dict:
+        return {
+            "test_accuracy": runs.mean("test_accuracy"),
+            "test_accuracy_std": runs.std("test_accuracy"),
+            "test_loss": runs.mean("test_loss"),
+            "test_loss_std": runs.std("test_loss"),
+        }
+
+    protocol, repeated = describe(reshuffled), describe(fixed)
+    return {
+        "model": reshuffled.name,
+        "reshuffled": protocol,
+        "fixed": repeated,
+        "accuracy_change_pp": 100 * (repeated["test_accuracy"] - protocol["test_accuracy"]),
+        "loss_change": repeated["test_loss"] - protocol["test_loss"],
+        "fixed_order_worse": repeated["test_accuracy"] < protocol["test_accuracy"],
+        "change_beyond_spread": differs_beyond_spread(
+            repeated["test_accuracy"], repeated["test_accuracy_std"], protocol["test_accuracy"], protocol["test_accuracy_std"]
+        ),
+        "per_seed": [
+            {"seed": seed, "reshuffled_test_accuracy": a.test_accuracy, "fixed_test_accuracy": b.test_accuracy,
+             "reshuffled_test_loss": a.test_loss, "fixed_test_loss": b.test_loss}
+            for seed, a, b in zip(seeds, reshuffled.runs, fixed.runs)
         ],
     }
 

@@ -88,3 +88,10 @@ def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_np
     runs = summary["models"]["cnn_k3"]["per_seed"]
     assert len(runs) == 2
     assert summary["models"]["cnn_k3"]["test_accuracy"] == (runs[0]["test_accuracy"] + runs[1]["test_accuracy"]) / 2
+    # The baseline once more per seed with one fixed epoch order: its own fits, not copies of the reshuffled ones.
+    order = summary["probes"]["epoch_order"]
+    assert [row["seed"] for row in order["per_seed"]] == [42, 43]
+    reshuffled = summary["models"]["baseline"]["per_seed"]
+    assert [row["reshuffled_test_loss"] for row in order["per_seed"]] == [run["test_loss"] for run in reshuffled]
+    assert [row["fixed_test_loss"] for row in order["per_seed"]] != [run["test_loss"] for run in reshuffled]
+    assert 'id="epoch-order"' in out.with_suffix(".html").read_text()

@@ -222,8 +222,8 @@ def test_two_builds_sharing_a_cache_both_succeed(tmp_path, tiny_npz):
     models = [entry for entry in cache.glob("*.json") if not entry.name.startswith("report-")]
     for entry in models:
         assert json.loads(entry.read_text())["result"]["params"] > 0
-    # The baseline and the CNN, each on original and on permuted pixels.
-    assert len(models) == 4 and not list(cache.glob(".*.tmp"))
+    # The baseline and the CNN, each on original and on permuted pixels, and the baseline with a fixed epoch order.
+    assert len(models) == 5 and not list(cache.glob(".*.tmp"))
     # One finished report per build: each shows its own command line (its own --out).
     assert len(list(cache.glob("report-*.pdf"))) == 2
 
