@@ -372,6 +372,25 @@ def layer_shapes(network: Network, where: str = "", variant: str = "") -> list[L
     return shapes
 
 
+def summarize_network(network: Network) -> dict:
+    """The network as report.json shows it: each layer's name, type, settings, output shape, parameters and ``why``.
+
+    A builder's layers are known only once it is built; here it has its
+    function's name and no layers (the report reads them off the trained model).
+    """
+    if network.builder is not None:
+        return {"builder": network.builder.label, "layers": None, "params": None, "receptive_field": None}
+    layers = []
+    for shape in layer_shapes(network):
+        entry = {"name": shape.name, "type": shape.type, "output_shape": list(shape.output_shape), "params": shape.params}
+        if shape.layer is not None:
+            entry.update({key: value for key, value in shape.layer.to_dict().items() if key != "type"})
+            entry["why"] = shape.layer.why
+        layers.append(entry)
+    return {"builder": None, "layers": layers, "params": sum(layer["params"] for layer in layers),
+            "receptive_field": receptive_field(network)}
+
+
 def count_params(network: Network) -> int | None:
     """The network's parameter count as Keras's ``count_params()`` gives it (None for a builder)."""
     shapes = layer_shapes(network)

@@ -36,6 +36,7 @@ from analysis.architectures import (
     read_experiment,
     read_network,
     receptive_field,
+    summarize_network,
     variant_name,
 )
 from analysis.errors import OptionError, SpecError
@@ -499,3 +500,14 @@ def test_design_errors_and_warnings():
     design = read_design({"cnn": wide}, {"vary": "width", "values": [1, 2]}, WHERE, Path("."))
     assert len(design.warnings) == 2  # the CNN as written, and its double-width variant
     assert all("parameters (over 5,000,000)" in warning for warning in design.warnings)
+
+
+def test_the_report_describes_each_layer_with_its_reason():
+    summary = summarize_network(custom_cnn())
+    assert summary["params"] == custom_cnn_by_hand().count_params()
+    first = summary["layers"][1]
+    assert first == {"name": "conv1", "type": "conv", "output_shape": [28, 28, 32], "params": 320, "filters": 32, "kernel": 3,
+                     "strides": 1, "padding": "same", "activation": "relu", "why": "keep the border strokes"}
+    assert [layer["type"] for layer in (summary["layers"][0], summary["layers"][-1])] == ["input", "output"]
+    # A unit of pool2 sees 2×2 of conv2, i.e. 4×4 of pool1, i.e. 8×8 of conv1, each of which sees 3×3 pixels: 8 + 2.
+    assert summary["receptive_field"] == 10
