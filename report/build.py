@@ -103,7 +103,7 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     from report.summary import summarize
 
     summary = summarize(
-        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(), timer.seconds
+        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds
     )
     with timer.stage("figures", "Drawing figures"):
         figures = make_figures(dataset, eda, experiments, summary, lang=config.lang)

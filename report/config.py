@@ -56,11 +56,19 @@ class BuildConfig:
             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
         )
 
-    def as_command_line(self) -> str:
-        """The command that reproduces this build's report, every setting spelled out."""
-        arguments = ["cnn-report", "build", "--out", str(self.out)]
+    def as_command_line(self, shareable: bool = False) -> str:
+        """The command that reproduces this build's report, every setting spelled out.
+
+        ``shareable`` names the output and data files without their folders, as
+        the report prints it: a handed-in report must not show where its author
+        keeps their files.
+        """
+        def path(value: Path) -> str:
+            return value.name if shareable else str(value)
+
+        arguments = ["cnn-report", "build", "--out", path(self.out)]
         if self.data is not None:
-            arguments += ["--data", str(self.data)]
+            arguments += ["--data", path(self.data)]
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]

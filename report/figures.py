@@ -1,24 +1,36 @@
-"""The report's figures, drawn with matplotlib and returned as embeddable PNG data URIs.
+"""The report's figures, drawn with matplotlib and returned as embeddable SVG data URIs.
+
+SVG keeps lines and text sharp at any zoom, on a 2× phone screen as on paper,
+and WeasyPrint draws it as vectors in the PDF; the images inside (digits,
+filters, feature maps) are embedded at their own resolution and shown with
+crisp pixels. Glyphs are drawn as paths, so a figure looks the same whatever
+fonts the reader's machine has.
 
 All figures share one style (:data:`_STYLE`): sizes in inches that fit an A4
-text column, fonts readable in print, and a colour per model that stays the
-same from figure to figure. Every word on a figure goes through the report
-language's translator, always called ``_`` with a literal English string so
-that the tests can find every msgid; numbers follow the language's format,
-tick labels included.
+text column, and a colour per model that stays the same from figure to figure.
+Each figure is shown at its own size in print (:class:`Image` carries it to the
+page), so a font size here is the printed size: none is under
+:data:`MIN_FONT_SIZE` points. Legends sit outside the data, and bars start at
+zero. Every word on a figure goes through the report language's translator,
+always called ``_`` with a literal English string so that the tests can find
+every msgid; numbers follow the language's format, tick labels included, and
+models are called by their display names (report.names).
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
 
 import matplotlib
 
 matplotlib.use("Agg")  # Never open a window, even where a display exists.
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import matplotlib.colors  # noqa: E402  (the backend must be chosen first)
+import matplotlib.patches  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
@@ -26,13 +38,15 @@ from analysis.data import Dataset  # noqa: E402
 from analysis.eda import EdaResults  # noqa: E402
 from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, confusion_matrix  # noqa: E402
 from report.i18n import NumberFormat, Translate, number_format, translator  # noqa: E402
+from report.names import display_name  # noqa: E402
 
-_DPI = 150
 _GAP = 2  # blank pixels between the images of a mosaic
-_WIDTH = 6.3  # inches: the A4 text column at the report's margins
+_WIDTH = 6.3  # inches: a little under the A4 text column at the report's margins (6.85 in)
+MIN_FONT_SIZE = 7  # points, at print size
+_CSS_PX_PER_POINT = 96 / 72
 _STYLE = {
     "font.size": 9,
-    "axes.titlesize": 10,
+    "axes.titlesize": 9.5,
     "axes.labelsize": 9,
     "legend.fontsize": 8,
     "xtick.labelsize": 8,
@@ -41,9 +55,15 @@ _STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "figure.dpi": _DPI,
-    "savefig.dpi": _DPI,
     "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.04,
+    "savefig.facecolor": "white",
+    # Glyphs as paths: the same drawing in every browser, whatever fonts it has.
+    "svg.fonttype": "path",
+    # Fixed ids inside the SVG, so that the same figure gives the same bytes (the report cache compares them).
+    "svg.hashsalt": "cnn-report",
+    # Pixel images (digits, filters, feature maps) are embedded as they are and drawn with sharp pixels.
+    "image.interpolation": "none",
 }
 COLOURS = {
     "baseline": "#d95f02",
@@ -54,27 +74,46 @@ COLOURS = {
     "cnn_k5": "#386cb0",
     "cnn_k7": "#a6761d",
 }
+# A marker shape per model besides its colour, for readers who tell the colours apart badly (and for grey print).
+MARKERS = {"baseline": "o", "cnn_k3": "s"}
 MISCLASSIFIED_SHOWN = 12
 
 
 @dataclass(frozen=True)
-class Figures:
-    """Every figure as a ``data:image/png;base64,...`` URI, ready for an ``<img src>``."""
+class Image:
+    """One figure: a ``data:image/svg+xml;base64,...`` URI and its size in CSS pixels (96 to the inch).
 
-    class_counts: str
-    samples: str
-    mean_images: str
-    intensity_histogram: str
-    learning_curves: str
-    confusion_matrix: str
-    misclassified: str
-    kernel_sizes: str
-    translation: str
-    permutation: str
-    data_efficiency: str
-    parameter_efficiency: str
-    filters: str
-    feature_maps: str
+    The page shows the figure at this size, narrower only where the screen is,
+    so that one point of the drawing is one point on paper.
+    """
+
+    src: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure of the report, ready for an ``<img>``."""
+
+    class_counts: Image
+    samples: Image
+    mean_images: Image
+    intensity_histogram: Image
+    learning_curves: Image
+    confusion_matrix: Image
+    misclassified: Image
+    kernel_sizes: Image
+    translation: Image
+    permutation: Image
+    data_efficiency: Image
+    parameter_efficiency: Image
+    filters: Image
+    feature_maps: Image
+
+    def by_name(self) -> dict[str, Image]:
+        """The figures by field name, for the template."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 def make_figures(
@@ -140,8 +179,8 @@ class _LocalizedFormatter(ticker.Formatter):
         return self._localize(self.inner.get_offset())
 
 
-def _to_data_uri(figure: plt.Figure, numbers: NumberFormat | None = None) -> str:
-    """The figure as a PNG data URI; with ``numbers``, its tick labels use that language's decimal point."""
+def _to_image(figure: plt.Figure, numbers: NumberFormat | None = None) -> Image:
+    """The figure as an SVG :class:`Image`; with ``numbers``, its tick labels use that language's decimal point."""
     if numbers is not None and numbers.decimal_point != ".":
         # Explicit labels (fixed formatters) are left as drawn; shared axes share a formatter, wrapped once.
         for axis in figure.axes:
@@ -152,12 +191,32 @@ def _to_data_uri(figure: plt.Figure, numbers: NumberFormat | None = None) -> str
                     if not isinstance(formatter, (ticker.FixedFormatter, ticker.NullFormatter, _LocalizedFormatter)):
                         put(_LocalizedFormatter(formatter, numbers.decimal_point))
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    # No date in the file: the same figure gives the same bytes.
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    svg = buffer.getvalue()
+    width, height = _svg_size(svg)
+    return Image(
+        src="data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
+        width=round(width * _CSS_PX_PER_POINT),
+        height=round(height * _CSS_PX_PER_POINT),
+    )
 
 
-def _plot_class_counts(eda: EdaResults, _: Translate, numbers: NumberFormat) -> str:
+def _svg_size(svg: bytes) -> tuple[float, float]:
+    """The width and height, in points, that matplotlib wrote on the SVG's root element."""
+    match = re.search(rb'<svg[^>]*\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', svg)
+    if match is None:
+        raise ValueError("matplotlib wrote an SVG without a size in points")
+    return float(match[1]), float(match[2])
+
+
+def _legend_above(axis: plt.Axes, columns: int = 2, **options) -> None:
+    """A legend in a row above the plotting area, where it cannot cover data."""
+    axis.legend(frameon=False, ncols=columns, loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2, **options)
+
+
+def _plot_class_counts(eda: EdaResults, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH, 2.4))
     digits = np.arange(10)
     width = 0.4
@@ -169,11 +228,11 @@ def _plot_class_counts(eda: EdaResults, _: Translate, numbers: NumberFormat) -> 
     axis.set_xlabel(_("digit"))
     axis.set_ylabel(_("images"))
     axis.grid(axis="x", visible=False)
-    axis.legend(frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, 1.15))
-    return _to_data_uri(figure, numbers)
+    _legend_above(axis)
+    return _to_image(figure, numbers)
 
 
-def _plot_samples(dataset: Dataset, eda: EdaResults) -> str:
+def _plot_samples(dataset: Dataset, eda: EdaResults) -> Image:
     rows, columns = eda.sample_indices.shape
     figure, axis = plt.subplots(figsize=(_WIDTH, _WIDTH * rows / columns * 1.1))
     # One image of all samples, column by column, draws far faster than one axis per digit.
@@ -183,7 +242,7 @@ def _plot_samples(dataset: Dataset, eda: EdaResults) -> str:
     axis.set_xticks([(28 + _GAP) * column + 13.5 for column in range(columns)], [str(label) for label in labels])
     axis.xaxis.set_ticks_position("top")
     axis.tick_params(length=0, labelsize=8)
-    return _to_data_uri(figure)
+    return _to_image(figure)
 
 
 def _show_mosaic(axis: plt.Axes, images: np.ndarray, columns: int, **imshow_options) -> None:
@@ -194,9 +253,8 @@ def _show_mosaic(axis: plt.Axes, images: np.ndarray, columns: int, **imshow_opti
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
         mosaic[row * (height + _GAP) : row * (height + _GAP) + height, column * (width + _GAP) : column * (width + _GAP) + width] = image
-    colours = plt.get_cmap(imshow_options.pop("cmap")).copy()
-    colours.set_bad("white")
-    axis.imshow(mosaic, cmap=colours, interpolation="nearest", **imshow_options)
+    colours = plt.get_cmap(imshow_options.pop("cmap")).with_extremes(bad="white")
+    axis.imshow(mosaic, cmap=colours, **imshow_options)
     axis.set_xticks([])
     axis.set_yticks([])
     axis.grid(False)
@@ -204,17 +262,17 @@ def _show_mosaic(axis: plt.Axes, images: np.ndarray, columns: int, **imshow_opti
         spine.set_visible(False)
 
 
-def _plot_mean_images(eda: EdaResults) -> str:
+def _plot_mean_images(eda: EdaResults) -> Image:
     digits = len(eda.mean_images)
     figure, axis = plt.subplots(figsize=(_WIDTH, _WIDTH / digits * 1.25))
     _show_mosaic(axis, eda.mean_images, digits, cmap="magma", vmin=0, vmax=1)
     axis.set_xticks([(28 + _GAP) * digit + 13.5 for digit in range(digits)], [str(digit) for digit in range(digits)])
     axis.xaxis.set_ticks_position("top")
     axis.tick_params(length=0, labelsize=8)
-    return _to_data_uri(figure)
+    return _to_image(figure)
 
 
-def _plot_intensity_histogram(eda: EdaResults, _: Translate, numbers: NumberFormat) -> str:
+def _plot_intensity_histogram(eda: EdaResults, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH, 2.2))
     values = np.arange(256) / 255.0
     edges = np.append(values, 1.0 + 1 / 255.0) - 0.5 / 255.0
@@ -224,13 +282,14 @@ def _plot_intensity_histogram(eda: EdaResults, _: Translate, numbers: NumberForm
     axis.set_xlabel(_("pixel intensity after scaling to [0, 1]"))
     axis.set_ylabel(_("pixels (log scale)"))
     axis.grid(axis="x", visible=False)
-    return _to_data_uri(figure, numbers)
+    return _to_image(figure, numbers)
 
 
-def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> str:
-    figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(_WIDTH, 2.5))
+def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
+    figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(_WIDTH, 2.7))
     splits = {"train": _("train"), "validation": _("validation")}
-    for runs, colour, label in ((experiments.baseline, COLOURS["baseline"], _("baseline")), (experiments.cnn, COLOURS["cnn"], "CNN 3×3")):
+    for runs in (experiments.baseline, experiments.cnn):
+        colour, label = COLOURS[runs.name], display_name(runs.name, _)
         for key, axis, style in (("accuracy", accuracy_axis, "train"), ("val_accuracy", accuracy_axis, "validation"),
                                  ("loss", loss_axis, "train"), ("val_loss", loss_axis, "validation")):
             if key not in runs.first.history:
@@ -238,54 +297,70 @@ def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers:
             curves = np.array([run.history[key] for run in runs.runs])
             epochs = np.arange(1, curves.shape[1] + 1)
             validation = style == "validation"
-            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--",
-                      marker="o" if validation else None, markersize=3, label=f"{label}, {splits[style]}")
+            # Markers on both, open for training: with a single epoch there is no line to tell them apart.
+            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--", marker=MARKERS[runs.name],
+                      markersize=3.5, markerfacecolor=colour if validation else "white", label=f"{label}, {splits[style]}")
             if len(curves) > 1:
                 # The band spans the seeds' lowest to highest value at each epoch.
                 axis.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=colour, alpha=0.15, linewidth=0)
+            # Whole epochs only: a default locator invents fractional ones, around a single epoch most of all.
+            axis.xaxis.set_major_locator(ticker.FixedLocator(epochs) if len(epochs) <= 12 else ticker.MaxNLocator(integer=True))
     accuracy_axis.set_title(_("accuracy"))
     loss_axis.set_title(_("cross-entropy loss"))
     for axis in (accuracy_axis, loss_axis):
         axis.set_xlabel(_("epoch"))
-        axis.xaxis.get_major_locator().set_params(integer=True)
     handles, labels = accuracy_axis.get_legend_handles_labels()
-    figure.legend(handles, labels, frameon=False, ncols=4, loc="lower center", bbox_to_anchor=(0.5, -0.08))
-    figure.tight_layout(rect=(0, 0.06, 1, 1))
-    return _to_data_uri(figure, numbers)
+    figure.legend(handles, labels, frameon=False, ncols=2, loc="lower center", bbox_to_anchor=(0.5, 0.0))
+    figure.tight_layout(rect=(0, 0.17, 1, 1))
+    return _to_image(figure, numbers)
 
 
-def _plot_confusion_matrices(true_labels: np.ndarray, experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> str:
-    figure, axes = plt.subplots(1, 2, figsize=(_WIDTH, 3.3))
-    for axis, runs, title in ((axes[0], experiments.baseline, _("baseline")), (axes[1], experiments.cnn, "CNN 3×3")):
+def _plot_confusion_matrices(true_labels: np.ndarray, experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
+    figure, axes = plt.subplots(1, 2, figsize=(_WIDTH, 3.4))
+    for axis, runs in zip(axes, (experiments.baseline, experiments.cnn)):
         _draw_confusion_matrix(axis, confusion_matrix(true_labels, runs.first.test_predictions), _)
-        axis.set_title(title)
+        axis.set_title(display_name(runs.name, _))
     axes[1].set_ylabel("")
-    figure.tight_layout()
-    return _to_data_uri(figure, numbers)
+    figure.tight_layout(w_pad=1.0)
+    return _to_image(figure, numbers)
 
 
 def _draw_confusion_matrix(axis: plt.Axes, matrix: np.ndarray, _: Translate) -> None:
     # Shade mistakes, not the diagonal: on MNIST the diagonal would wash out every other cell.
     off_diagonal = matrix.copy()
     np.fill_diagonal(off_diagonal, 0)
-    axis.imshow(off_diagonal, cmap="Reds", vmin=0, vmax=max(1, off_diagonal.max()))
+    shades = plt.get_cmap("Reds")
+    scale = matplotlib.colors.Normalize(vmin=0, vmax=max(1, off_diagonal.max()))
+    axis.imshow(off_diagonal, cmap=shades, norm=scale)
     for (row, column), count in np.ndenumerate(matrix):
-        if count:
-            diagonal = row == column
-            axis.text(column, row, str(count), ha="center", va="center", fontsize=4.5 if diagonal else 6,
-                      color="#555555" if diagonal else "black", fontweight="normal" if diagonal else "bold")
+        if not count:
+            continue
+        if row == column:
+            colour, weight = "#333333", "normal"
+        else:
+            # Each count in whichever of black and white contrasts more with its cell.
+            colour, weight = _ink_on(shades(scale(count))), "bold"
+        axis.text(column, row, str(count), ha="center", va="center", fontsize=MIN_FONT_SIZE, color=colour, fontweight=weight)
     axis.set_xticks(range(10))
     axis.set_yticks(range(10))
+    axis.tick_params(length=0)
     axis.set_xlabel(_("predicted digit"))
     axis.set_ylabel(_("true digit"))
     axis.grid(False)
 
 
-def _plot_misclassified(dataset: Dataset, result: ModelResult, _: Translate, numbers: NumberFormat) -> str:
+def _ink_on(background: tuple[float, ...]) -> str:
+    """Black or white, whichever has the higher WCAG contrast ratio against the RGB(A) ``background``."""
+    channels = [value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4 for value in background[:3]]
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
+
+
+def _plot_misclassified(dataset: Dataset, result: ModelResult, _: Translate, numbers: NumberFormat) -> Image:
     indices = misclassified_indices(dataset.y_test, result)
     columns = 6
     rows = max(1, int(np.ceil(len(indices) / columns)))
-    figure, axes = plt.subplots(rows, columns, figsize=(_WIDTH, 1.25 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(_WIDTH, 1.3 * rows), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
     for axis, index in zip(axes.flat, indices):
@@ -295,11 +370,11 @@ def _plot_misclassified(dataset: Dataset, result: ModelResult, _: Translate, num
             "predicted": result.test_predictions[index],
             "confidence": numbers.percent(result.test_confidence[index], 0),
         }
-        axis.set_title(title, fontsize=7, pad=2)
-    return _to_data_uri(figure, numbers)
+        axis.set_title(title, fontsize=MIN_FONT_SIZE, pad=2)
+    return _to_image(figure, numbers)
 
 
-def _plot_kernel_sizes(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> str:
+def _plot_kernel_sizes(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
     sizes = [size for size, _ in experiments.kernel_results()]
     models: list[ModelRuns] = [runs for _, runs in experiments.kernel_results()]
     figure, accuracy_axis = plt.subplots(figsize=(_WIDTH, 2.4))
@@ -312,103 +387,108 @@ def _plot_kernel_sizes(experiments: ExperimentResults, _: Translate, numbers: Nu
     params_axis = accuracy_axis.twinx()
     params_axis.bar(sizes, [runs.params / 1000 for runs in models], width=0.6, alpha=0.25, color=COLOURS["baseline"], label=_("parameters"))
     params_axis.set_ylabel(_("parameters (thousands)"), color=COLOURS["baseline"])
+    # Bars start at zero; the headroom keeps the accuracy line's error bars clear of the tallest bar's top.
     params_axis.set_ylim(0, max(runs.params for runs in models) / 1000 * 1.25)
     params_axis.grid(False)
     params_axis.spines["right"].set_visible(True)
     # Draw the accuracy line above the bars.
     accuracy_axis.set_zorder(params_axis.get_zorder() + 1)
     accuracy_axis.patch.set_visible(False)
-    return _to_data_uri(figure, numbers)
+    return _to_image(figure, numbers)
 
 
 _PROBED = ("baseline", "cnn_k3")
 
 
-def _label(name: str, _: Translate) -> str:
-    return _("baseline") if name == "baseline" else "CNN 3×3"
-
-
-def _plot_translation(translation: dict, _: Translate, numbers: NumberFormat) -> str:
-    figure, axis = plt.subplots(figsize=(_WIDTH, 2.5))
+def _plot_translation(translation: dict, _: Translate, numbers: NumberFormat) -> Image:
+    figure, axis = plt.subplots(figsize=(_WIDTH, 2.6))
     distances = np.array(translation["distances"])
     for name in _PROBED:
         curve = translation["models"][name]
         mean = 100 * np.array(curve["mean"])
-        axis.plot(distances, mean, marker="o", markersize=3, color=COLOURS[name], label=_label(name, _))
+        axis.plot(distances, mean, marker=MARKERS[name], markersize=3.5, color=COLOURS[name], label=display_name(name, _))
         if curve["std"] is not None:
             spread = 100 * np.array(curve["std"])
             axis.fill_between(distances, mean - spread, mean + spread, color=COLOURS[name], alpha=0.2, linewidth=0)
     axis.set_xlabel(_("shift (pixels, averaged over left, right, up and down)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.set_xticks(distances)
-    axis.legend(frameon=False)
-    return _to_data_uri(figure, numbers)
+    axis.set_ylim(0, 100)
+    _legend_above(axis)
+    return _to_image(figure, numbers)
 
 
-def _plot_permutation(permutation: dict, _: Translate, numbers: NumberFormat) -> str:
-    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.4))
+def _plot_permutation(permutation: dict, _: Translate, numbers: NumberFormat) -> Image:
+    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.6))
     names = list(_PROBED)
     positions = np.arange(len(names))
     width = 0.38
-    for offset, key, label, hatch in ((-width / 2, "original", _("original pixels"), None),
-                                      (width / 2, "permuted", _("permuted pixels"), "///")):
+    for offset, key, hatch in ((-width / 2, "original", None), (width / 2, "permuted", "///")):
         values = [100 * permutation["models"][name][key] for name in names]
         errors = [100 * (permutation["models"][name][f"{key}_std"] or 0.0) for name in names]
-        axis.bar(positions + offset, values, width, yerr=errors, capsize=3, label=label, hatch=hatch,
-                 color=[COLOURS[name] for name in names], edgecolor="white", alpha=0.9 if key == "original" else 0.6)
-    lowest = min(100 * permutation["models"][name][key] for name in names for key in ("original", "permuted"))
-    axis.set_ylim(max(0.0, lowest - 5), 100)
-    axis.set_xticks(positions, [_label(name, _) for name in names])
+        bars = axis.bar(positions + offset, values, width, yerr=errors, capsize=3, hatch=hatch,
+                        color=[COLOURS[name] for name in names], edgecolor="white", alpha=0.9 if key == "original" else 0.6)
+        # The values themselves: on an axis from zero a drop of a few points is short, and it should still be read.
+        axis.bar_label(bars, [numbers.percent(value / 100, 1) for value in values], padding=2, fontsize=MIN_FONT_SIZE)
+    # Bars are lengths: the axis starts at zero, so their heights compare honestly.
+    axis.set_ylim(0, 112)
+    axis.set_yticks(range(0, 101, 20))
+    axis.set_xticks(positions, [display_name(name, _) for name in names])
     axis.set_ylabel(_("test accuracy (%)"))
     axis.grid(axis="x", visible=False)
-    axis.legend(frameon=False, loc="lower right")
-    return _to_data_uri(figure, numbers)
+    # The legend explains the hatching, in grey: the colours already name the models.
+    handles = [matplotlib.patches.Patch(facecolor="#999999", edgecolor="white", label=_("original pixels")),
+               matplotlib.patches.Patch(facecolor="#bbbbbb", edgecolor="white", hatch="///", label=_("permuted pixels"))]
+    _legend_above(axis, handles=handles)
+    return _to_image(figure, numbers)
 
 
-def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat) -> str:
-    figure, axis = plt.subplots(figsize=(_WIDTH, 2.4))
+def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat) -> Image:
+    figure, axis = plt.subplots(figsize=(_WIDTH, 2.6))
     sizes = np.array(efficiency["sizes"])
     for name in _PROBED:
         points = efficiency["models"][name]
         mean = np.array([100 * point["test_accuracy"] for point in points])
         spread = np.array([100 * (point["test_accuracy_std"] or 0.0) for point in points])
-        axis.errorbar(sizes, mean, yerr=spread, marker="o", markersize=3, capsize=3, color=COLOURS[name], label=_label(name, _))
+        axis.errorbar(sizes, mean, yerr=spread, marker=MARKERS[name], markersize=3.5, capsize=3, color=COLOURS[name],
+                      label=display_name(name, _))
     axis.set_xscale("log")
     axis.set_xticks(sizes, [numbers.integer(size) for size in sizes])
     axis.minorticks_off()
     axis.set_xlabel(_("training images (log scale)"))
     axis.set_ylabel(_("test accuracy (%)"))
-    axis.legend(frameon=False)
-    return _to_data_uri(figure, numbers)
+    _legend_above(axis)
+    return _to_image(figure, numbers)
 
 
-def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: NumberFormat) -> str:
-    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.4))
+def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: NumberFormat) -> Image:
+    figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.8))
+    # Models of similar size and accuracy sit close together: a legend above names them where labels beside the
+    # points would cross each other's error bars, and a marker shape per model does not rely on colour alone.
+    markers = "osD^vP"
     for position, point in enumerate(points):
         name = point["name"]
-        label = _label(name, _) if name in _PROBED else name.replace("cnn_k", "CNN ") + "×" + name[-1]
         axis.errorbar(point["params"] / 1000, 100 * point["test_accuracy"], yerr=100 * (point["test_accuracy_std"] or 0.0),
-                      marker="o", capsize=3, color=COLOURS.get(name, "#555555"))
-        # Alternate labels above and below their points: models of similar size and accuracy sit close together.
-        axis.annotate(label, (point["params"] / 1000, 100 * point["test_accuracy"]), textcoords="offset points",
-                      xytext=(5, 4 if position % 2 == 0 else -10), fontsize=7)
+                      marker=markers[position % len(markers)], capsize=3, color=COLOURS.get(name, "#555555"),
+                      label=display_name(name, _))
     axis.set_xlabel(_("parameters (thousands)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.xaxis.set_major_locator(ticker.MaxNLocator(4))
-    axis.margins(x=0.25)
-    return _to_data_uri(figure, numbers)
+    axis.margins(x=0.15, y=0.1)
+    _legend_above(axis)
+    return _to_image(figure, numbers)
 
 
-def _plot_filters(filters: list) -> str:
+def _plot_filters(filters: list) -> Image:
     kernels = np.array(filters)
     figure, axis = plt.subplots(figsize=(_WIDTH * 0.7, _WIDTH * 0.7 * 4 / 8))
     limit = float(np.abs(kernels).max()) or 1.0
     # A diverging map centred on zero: red weights excite, blue ones inhibit.
     _show_mosaic(axis, kernels, columns=8, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    return _to_data_uri(figure)
+    return _to_image(figure)
 
 
-def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> str:
+def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> Image:
     figure = plt.figure(figsize=(_WIDTH, 3.4))
     grid = figure.add_gridspec(2, 2, width_ratios=[1, 4.2])
     digit_axis = figure.add_subplot(grid[:, 0])
@@ -423,4 +503,4 @@ def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> str:
         axis = figure.add_subplot(grid[row, 1])
         _show_mosaic(axis, normalised, columns=8, cmap="viridis", vmin=0, vmax=1)
         axis.set_title(title, fontsize=8, loc="left")
-    return _to_data_uri(figure)
+    return _to_image(figure)

@@ -1,22 +1,25 @@
 """Turning the report's numbers and figures into HTML, and HTML into a PDF.
 
 Rendering returns strings and bytes; writing them to disk is the build's job.
-Number formats (report.i18n) become Jinja filters here, so the template never
-formats a number itself and the tests can format report.json's numbers the
-same way.
+Number formats (report.i18n) and model names (report.names) become Jinja
+filters here, so the template never formats a number or names a model itself,
+and the tests can format report.json's numbers the same way. The page is
+rendered twice so that its outline (report.outline) can number every heading,
+figure and table, and every reference to them, in document order.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 import jinja2
 
 from analysis.errors import RenderError
 from report.figures import Figures
-from report.i18n import install, number_format
+from report.i18n import install, number_format, translator
+from report.names import display_name
+from report.outline import Outline
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "report.html.j2"
@@ -42,6 +45,8 @@ def make_environment(lang: str = "en") -> jinja2.Environment:
     )
     install(environment, lang)
     environment.filters.update(number_format(lang).filters())
+    translate = translator(lang)
+    environment.filters["model_name"] = lambda key: display_name(key, translate)
     return environment
 
 
@@ -50,9 +55,12 @@ def render_html(summary: dict, figures: Figures, lang: str = "en") -> str:
     environment = make_environment(lang)
     try:
         stylesheet = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-        return environment.get_template(TEMPLATE_NAME).render(
-            report=summary, figures=asdict(figures), stylesheet=stylesheet, lang=lang
-        )
+        template = environment.get_template(TEMPLATE_NAME)
+        context = {"report": summary, "figures": figures.by_name(), "stylesheet": stylesheet, "lang": lang}
+        # The first pass learns the outline; the second prints its numbers, references to later items included.
+        first_pass = Outline()
+        template.render(**context, outline=first_pass)
+        return template.render(**context, outline=Outline(first_pass))
     except (jinja2.TemplateError, OSError) as error:
         raise RenderError(f"{TEMPLATES_DIR / TEMPLATE_NAME}: cannot render the report ({error}); reinstall cnn-report") from None
 
@@ -65,6 +73,8 @@ def render_pdf(html: str) -> bytes:
     try:
         import weasyprint
 
-        return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
+        # Tagged: the structure (headings, lists, tables, figures with their alt text) reaches screen readers.
+        # Each figure keeps the size its SVG declares, the size it was drawn at.
+        return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(pdf_tags=True)
     except Exception as error:  # WeasyPrint and its native libraries raise many types; all mean "no PDF".
         raise RenderError(f"PDF rendering failed ({type(error).__name__}: {error}); the HTML and JSON were still written") from None

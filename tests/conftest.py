@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from analysis.data import DATA_ENV_VAR, PROJECT_DIR
 
@@ -81,3 +83,31 @@ def real_mnist() -> Path:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def editions(tmp_path_factory) -> dict:
+    """The report built on tiny synthetic data in each language (the second build reuses the first's cache).
+
+    Each edition: its ``pdf`` path, its ``html`` text, its ``summary`` (report.json) and the ``data`` file it read.
+    """
+    from report.cli import main
+
+    folder = tmp_path_factory.mktemp("editions")
+    data = write_npz(folder / "mnist.npz")
+    built = {}
+    for lang in ("es", "en"):
+        out = folder / lang / "report.pdf"
+        out.parent.mkdir()
+        arguments = ["build", "--out", str(out), "--data", str(data), "--epochs", "1", "--kernel-sizes", "3",
+                     "--seeds", "2", "--cache-dir", str(folder / "cache"), "--quiet", "--lang", lang]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        built[lang] = {
+            "pdf": out,
+            "html": out.with_suffix(".html").read_text(encoding="utf-8"),
+            "json": out.with_suffix(".json").read_text(encoding="utf-8"),
+            "summary": json.loads(out.with_suffix(".json").read_text(encoding="utf-8")),
+            "data": data,
+        }
+    return built

@@ -64,7 +64,7 @@ def test_progress_names_each_stage_and_epoch(built):
 def test_report_json_has_the_documented_structure(built):
     summary = built["summary"]
     dataset = summary["dataset"]
-    assert {"path", "sha256", "n_train", "n_test", "class_counts"} <= set(dataset)
+    assert {"file", "sha256", "n_train", "n_test", "class_counts"} <= set(dataset) and "path" not in dataset
     assert (dataset["n_train"], dataset["n_test"]) == (60000, 10000)
     assert sum(dataset["class_counts"]["test"].values()) == 10000
     assert set(summary["models"]) == {"baseline", "cnn_k3", "cnn_k5", "cnn_k7"}
@@ -106,7 +106,7 @@ def test_pdf_contains_every_section_and_the_numbers_of_report_json(built):
 
 def test_html_is_self_contained(built):
     html = (built["folder"] / "report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 8
+    assert html.count("data:image/svg+xml;base64,") == html.count("<img ") >= 8
     assert not re.search(r"""(src|href)=["'](?!data:|#)""", html)
 
 

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from analysis.errors import RenderError, SageMakerError
-from conftest import write_npz
 from report import i18n
 from report.cli import main
 from report.config import BuildConfig
@@ -203,27 +202,6 @@ def test_sagemaker_hyperparameter_sets_the_language():
 # --- Both editions, rendered from a real build ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def editions(tmp_path_factory) -> dict:
-    """The report built on tiny synthetic data in each language (the second build reuses the first's cache)."""
-    folder = tmp_path_factory.mktemp("i18n")
-    data = write_npz(folder / "mnist.npz")
-    built = {}
-    for lang in ("es", "en"):
-        out = folder / lang / "report.pdf"
-        out.parent.mkdir()
-        arguments = ["build", "--out", str(out), "--data", str(data), "--epochs", "1", "--kernel-sizes", "3",
-                     "--seeds", "2", "--cache-dir", str(folder / "cache"), "--quiet", "--lang", lang]
-        result = CliRunner().invoke(main, arguments)
-        assert result.exit_code == 0, result.output
-        built[lang] = {
-            "pdf": out,
-            "html": out.with_suffix(".html").read_text(encoding="utf-8"),
-            "summary": json.loads(out.with_suffix(".json").read_text(encoding="utf-8")),
-        }
-    return built
-
-
 def _edition_text(editions: dict, lang: str) -> tuple[str, dict]:
     """An edition's page text and summary, after checking both say its language."""
     edition = editions[lang]
@@ -245,6 +223,9 @@ def test_spanish_edition_is_spanish_throughout(editions):
         assert " ".join(formatted.split()) in text, formatted
     for phrase in ENGLISH_PHRASES:
         assert phrase not in text, phrase
+    # Models by their Spanish names, everywhere: never an internal key, never the English word.
+    assert "cnn_k" not in text and "baseline" not in text
+    assert "modelo base" in text and "CNN 3×3" in text
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -83,10 +84,14 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     assert summary["settings"]["epochs"] == 1
     assert summary["settings"]["limit_train"] == 200
     assert summary["settings"]["kernel_sizes"] == [3]
-    assert summary["dataset"]["path"] == str((root / "input" / "data" / "training" / "mnist.npz").resolve())
+    # The data came from the training channel: the report names it by file name and sha256 only.
+    channel_file = root / "input" / "data" / "training" / "mnist.npz"
+    assert summary["dataset"]["file"] == "mnist.npz"
+    assert summary["dataset"]["sha256"] == hashlib.sha256(channel_file.read_bytes()).hexdigest()
     assert sorted(summary["models"]) == ["baseline", "cnn_k3"]
     models = [entry for entry in (root / "model").glob("*.json") if not entry.name.startswith("report-")]
-    assert len(models) == 8  # baseline and cnn_k3, two seeds, original and permuted pixels
+    # baseline and cnn_k3, two seeds, original and permuted pixels, and the baseline in one fixed order per seed
+    assert len(models) == 10
     assert not (root / "output" / "failure").exists()
     assert not (tmp_path / "user-cache" / "cnn-report").exists()
 
