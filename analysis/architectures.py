@@ -64,6 +64,8 @@ LAYER_TYPES: dict[str, dict[str, object]] = {
     "batchnorm": {},
 }
 _POOL_TYPES = {"max": "maxpool", "avg": "avgpool"}
+# A baseline sees no neighbourhoods: no convolution, no pooling.
+_BASELINE_TYPES = ("flatten", "dense", "dropout", "batchnorm")
 
 ROLES = ("baseline", "cnn")
 
@@ -195,9 +197,10 @@ def read_network(table: Mapping, role: str, where: str, folder: Path) -> Network
     network = Network(role, layers)
     if role == "cnn" and not any(layer.type == "conv" for layer in layers):
         raise SpecError(f'{place} has no conv layer: a CNN needs at least one {{ type = "conv", filters = 32, kernel = 3 }}')
-    if role == "baseline" and any(layer.type == "conv" for layer in layers):
-        raise SpecError(f"{place}: the baseline is the fully-connected network the CNN is compared with; "
-                        "remove its conv layers (put them in [models.cnn])")
+    spatial = [layer.type for layer in layers if layer.type not in _BASELINE_TYPES]
+    if role == "baseline" and spatial:
+        raise SpecError(f"{place}: the baseline is the fully-connected network the CNN is compared with, so its layers "
+                        f"can be {', '.join(_BASELINE_TYPES)}; move the {spatial[0]} layer to [models.cnn]")
     return network
 
 
@@ -385,7 +388,7 @@ def summarize_network(network: Network) -> dict:
         entry = {"name": shape.name, "type": shape.type, "output_shape": list(shape.output_shape), "params": shape.params}
         if shape.layer is not None:
             entry.update({key: value for key, value in shape.layer.to_dict().items() if key != "type"})
-            entry["why"] = shape.layer.why
+        entry["why"] = shape.layer.why if shape.layer is not None else None
         layers.append(entry)
     return {"builder": None, "layers": layers, "params": sum(layer["params"] for layer in layers),
             "receptive_field": receptive_field(network)}
@@ -638,6 +641,13 @@ class Design:
             else Variant(value, variant_name(self.experiment.vary, value), apply_variant(self.cnn, self.experiment.vary, value), False)
             for value in self.experiment.values
         ]
+
+    def fingerprint(self) -> dict:
+        """Everything of the design a finished report shows: the networks, the reasons for their layers, the experiment."""
+        return {
+            role: {**network.describe(), "why": [layer.why for layer in network.layers]}
+            for role, network in (("baseline", self.baseline), ("cnn", self.cnn))
+        } | {"experiment": {"vary": self.experiment.vary, "values": list(self.experiment.values)}}
 
     def networks(self) -> dict[str, Network]:
         """Every network a build trains, by name: the baseline, the main CNN, then the other variants."""

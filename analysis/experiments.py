@@ -12,53 +12,63 @@ from typing import Callable
 
 import numpy as np
 
+from analysis.architectures import DEFAULT_BASELINE, DEFAULT_CNN, Design, Experiment, Network, apply_variant, variant_name
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset
 from analysis.environment import onednn_setting, training_versions
 
 MAIN_KERNEL_SIZE = 3
 DEFAULT_KERNEL_SIZES = (3, 5, 7)
-# With 'valid' padding, two conv + 2x2 pool stages leave a positive feature
-# map on 28x28 inputs only for odd kernels up to 9.
-SUPPORTED_KERNEL_SIZES = (1, 3, 5, 7, 9)
+# The kernel sizes the course's CNN has room for: with 'valid' padding, two
+# conv + 2x2 pool stages leave a feature map on 28x28 inputs up to 9x9.
+SUPPORTED_KERNEL_SIZES = tuple(range(1, 10))
 
 
 def parse_kernel_sizes(value: str | list) -> tuple[int, ...]:
-    """``"3,5,7"`` (or a list) -> ``(3, 5, 7)``; ValueError naming the problem otherwise."""
+    """``"3,5,7"`` (or a list) -> ``(3, 5, 7)``; ValueError naming the problem otherwise.
+
+    Whether a size fits the network is the network's business
+    (:func:`analysis.architectures.check_experiment` names the layer where
+    its feature maps would shrink to nothing).
+    """
     parts = value if isinstance(value, list) else str(value).split(",")
     try:
         sizes = tuple(sorted({int(part) for part in parts if str(part).strip()}))
     except ValueError:
         raise ValueError(f"{value!r} is not a comma-separated list of integers, e.g. 3,5,7") from None
-    unknown = [size for size in sizes if size not in SUPPORTED_KERNEL_SIZES]
-    if not sizes or unknown:
-        raise ValueError(
-            f"unsupported kernel size(s) {', '.join(map(str, unknown)) or '(none given)'}; "
-            f"choose from {', '.join(map(str, SUPPORTED_KERNEL_SIZES))}"
-        )
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"{value!r}: give one or more kernel sizes of at least 1, e.g. 3,5,7")
     return sizes
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Which architecture to build; the name is the key used in report.json."""
+    """One network to train, and its name: the key of its results in report.json."""
 
-    architecture: str  # "baseline" or "cnn"
-    kernel_size: int | None = None
+    name: str
+    network: Network
 
     @property
-    def name(self) -> str:
-        return "baseline" if self.architecture == "baseline" else f"cnn_k{self.kernel_size}"
+    def architecture(self) -> str:
+        """``"baseline"`` or ``"cnn"``."""
+        return self.network.role
 
     def to_dict(self) -> dict:
-        return {"architecture": self.architecture, "kernel_size": self.kernel_size}
+        """What goes into the cache key: the network (the course's networks keep their keys from before specs)."""
+        return self.network.describe()
 
 
-BASELINE = ModelSpec("baseline")
+BASELINE = ModelSpec("baseline", DEFAULT_BASELINE)
 
 
 def cnn(kernel_size: int) -> ModelSpec:
-    return ModelSpec("cnn", kernel_size)
+    """The course's CNN with ``kernel_size`` kernels."""
+    return ModelSpec(variant_name("kernel", kernel_size), apply_variant(DEFAULT_CNN, "kernel", kernel_size))
+
+
+def kernel_design(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> Design:
+    """The course's networks, with its kernel-size experiment over ``kernel_sizes``."""
+    return Design(experiment=Experiment("kernel", tuple(sorted(set(kernel_sizes)))))
 
 
 @dataclass(frozen=True)
@@ -183,10 +193,10 @@ class ModelRuns:
 
 @dataclass(frozen=True)
 class ExperimentResults:
-    """All trained models, by name, each with one run per seed."""
+    """All trained models, by name, each with one run per seed, and the design they were trained from."""
 
     models: dict[str, ModelRuns]
-    kernel_sizes: tuple[int, ...]
+    design: Design
     seeds: tuple[int, ...]
 
     @property
@@ -195,10 +205,8 @@ class ExperimentResults:
 
     @property
     def cnn(self) -> ModelRuns:
-        return self.models[cnn(MAIN_KERNEL_SIZE).name]
-
-    def kernel_results(self) -> list[tuple[int, ModelRuns]]:
-        return [(size, self.models[cnn(size).name]) for size in self.kernel_sizes]
+        """The main CNN: the student's own, which the probes and "inside the CNN" look at."""
+        return self.models[self.design.main_name]
 
 
 def confusion_matrix(true_labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -208,13 +216,19 @@ def confusion_matrix(true_labels: np.ndarray, predictions: np.ndarray, num_class
     return matrix
 
 
-def plan_experiments(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> list[ModelSpec]:
-    """The models to train: the baseline, the main 3x3 CNN, and the kernel sweep.
+def plan_experiments(design: Design | tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> list[ModelSpec]:
+    """The models to train: the baseline, the main CNN, and the experiment's other variants.
 
-    The 3x3 run of the sweep *is* the main CNN, so it appears once.
+    The variant equal to the main CNN *is* the main CNN, so it appears once.
+    A tuple of kernel sizes stands for the course's networks and kernel sweep.
     """
-    sizes = sorted(set(kernel_sizes) | {MAIN_KERNEL_SIZE})
-    return [BASELINE] + [cnn(size) for size in sizes]
+    design = design if isinstance(design, Design) else kernel_design(design)
+    return [ModelSpec(name, network) for name, network in design.networks().items()]
+
+
+def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
+    """The models the probes retrain: the baseline and the main CNN."""
+    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn)
 
 
 def experiment_key(spec: ModelSpec, settings: TrainingSettings, data_sha256: str) -> str:
@@ -234,7 +248,7 @@ def run_experiments(
     dataset: Dataset,
     settings: TrainingSettings,
     cache: ResultCache,
-    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
+    design: Design | None = None,
     seeds: tuple[int, ...] | None = None,
     force: bool = False,
     echo: Callable[[str], None] = lambda message: None,
@@ -245,7 +259,8 @@ def run_experiments(
     models to resume from; each result is stored the moment its training ends.
     """
     seeds = (settings.seed,) if seeds is None else tuple(seeds)
-    specs = plan_experiments(kernel_sizes)
+    design = design or kernel_design()
+    specs = plan_experiments(design)
     runs: dict[str, list[ModelResult]] = {spec.name: [] for spec in specs}
     total = len(specs) * len(seeds)
     for seed_index, seed in enumerate(seeds):
@@ -255,7 +270,7 @@ def run_experiments(
             runs[spec.name].append(run_experiment(spec, dataset, seeded, cache, force=force, echo=echo, label=label))
     return ExperimentResults(
         models={name: ModelRuns(name, tuple(results)) for name, results in runs.items()},
-        kernel_sizes=tuple(sorted(set(kernel_sizes))),
+        design=design,
         seeds=seeds,
     )
 

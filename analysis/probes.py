@@ -25,7 +25,8 @@ import numpy as np
 
 from analysis.cache import ResultCache
 from analysis.data import Dataset
-from analysis.experiments import BASELINE, MAIN_KERNEL_SIZE, ModelRuns, TrainingSettings, cnn, run_experiment
+from analysis.architectures import Design
+from analysis.experiments import BASELINE, ModelRuns, TrainingSettings, kernel_design, probed_models, run_experiment
 
 SHIFT_DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
 MAX_SHIFT = 6
@@ -34,7 +35,6 @@ MAX_SHIFT = 6
 SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
-PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
 _PROBE_LABELS = {"permuted": "permuted pixels", "fixed order": "one fixed epoch order"}
 
 
@@ -110,6 +110,7 @@ def run_probes(
     cache: ResultCache,
     seeds: tuple[int, ...],
     main_runs: dict[str, ModelRuns],
+    design: Design | None = None,
     force: bool = False,
     echo: Callable[[str], None] = lambda message: None,
 ) -> ProbeResults:
@@ -118,9 +119,10 @@ def run_probes(
     sizes = data_efficiency_sizes(settings.images_used(dataset.n_train))
     scrambled = permuted_dataset(dataset)
     # (probe, models, data, settings); the baseline alone for the epoch order, where it trains in seconds.
-    jobs = [("permuted", PROBED_MODELS, scrambled, settings)] + [
-        (size, PROBED_MODELS, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]
-    ] + [("fixed order", (BASELINE,), dataset, replace(settings, reshuffle=False))]
+    probed = probed_models(design or kernel_design())
+    jobs = [("permuted", probed, scrambled, settings)] + [
+        (size, probed, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]
+    ] + [("fixed order", probed[:1], dataset, replace(settings, reshuffle=False))]
     runs: dict[object, dict[str, list]] = {probe: {spec.name: [] for spec in specs} for probe, specs, _, _ in jobs}
     total = sum(len(specs) for _, specs, _, _ in jobs) * len(seeds)
     position = 0
@@ -140,7 +142,7 @@ def run_probes(
         permuted=collect("permuted"),
         by_training_size={
             **{size: collect(size) for size in sizes[:-1]},
-            sizes[-1]: {spec.name: main_runs[spec.name] for spec in PROBED_MODELS},
+            sizes[-1]: {spec.name: main_runs[spec.name] for spec in probed},
         },
         fixed_order=collect("fixed order")[BASELINE.name],
     )

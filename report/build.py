@@ -81,13 +81,13 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     try:
         with timer.stage("training", "Training models"):
             experiments = run_experiments(
-                dataset, config.training, cache, kernel_sizes=config.kernel_sizes, seeds=config.seed_list,
+                dataset, config.training, cache, design=config.experiment_design, seeds=config.seed_list,
                 force=config.force, echo=echo,
             )
         with timer.stage("probes", "Probing inductive bias (permuted pixels, smaller training sets)"):
             probes = run_probes(
                 dataset, config.training, cache, seeds=config.seed_list, main_runs=experiments.models,
-                force=config.force, echo=echo,
+                design=config.experiment_design, force=config.force, echo=echo,
             )
     except KeyboardInterrupt as interrupt:
         # Say what survived: every model that finished is already in the cache.
@@ -164,7 +164,8 @@ def _report_key(config: BuildConfig, dataset: Dataset) -> str:
         {
             "data_sha256": dataset.sha256,
             "settings": config.training.to_dict(),
-            "kernel_sizes": list(config.kernel_sizes),
+            # The networks (reasons included, which the report prints) and the experiment.
+            "design": config.experiment_design.fingerprint(),
             "seeds": list(config.seed_list),
             "lang": config.lang,
             "command_line": config.as_command_line(),

@@ -7,7 +7,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings
+from analysis.architectures import Design, Experiment
+from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings, kernel_design
 
 
 def default_cache_dir() -> Path:
@@ -32,6 +33,17 @@ class BuildConfig:
     force: bool = False
     quiet: bool = False
     lang: str = "en"
+    # The student's networks and experiment (the project file's [models.*] and [experiment]); None: the course's.
+    design: Design | None = None
+
+    @property
+    def experiment_design(self) -> Design:
+        """What this build trains: the student's design, or the course's; ``kernel_sizes`` sets a kernel sweep's values."""
+        if self.design is None:
+            return kernel_design(self.kernel_sizes)
+        if self.design.experiment.vary == "kernel" and self.kernel_sizes != DEFAULT_KERNEL_SIZES:
+            return Design(self.design.baseline, self.design.cnn, Experiment("kernel", tuple(self.kernel_sizes)))
+        return self.design
 
     @property
     def html_path(self) -> Path:

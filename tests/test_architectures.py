@@ -267,9 +267,11 @@ def test_bad_layer_specs_are_one_line_errors_naming_the_place(table, expected):
     assert isinstance(caught.value, OptionError)  # exit code 2 at the command line
 
 
-def test_a_baseline_with_conv_layers_is_refused():
-    with pytest.raises(SpecError, match=r"\[models.baseline\]: the baseline is the fully-connected network"):
-        read_network({"layers": [{"type": "conv", "filters": 8, "kernel": 3}, {"type": "flatten"}]}, "baseline", WHERE, Path("."))
+@pytest.mark.parametrize("layer", [{"type": "conv", "filters": 8, "kernel": 3}, {"type": "maxpool"}, {"type": "globalavgpool"}])
+def test_a_baseline_that_looks_at_neighbourhoods_is_refused(layer):
+    with pytest.raises(SpecError, match=r"\[models.baseline\]: the baseline is the fully-connected network .*can be flatten, "
+                                        f"dense, dropout, batchnorm; move the {layer['type']} layer to \\[models.cnn\\]"):
+        read_network({"layers": [layer, {"type": "flatten"}]}, "baseline", WHERE, Path("."))
 
 
 @pytest.mark.parametrize("layer_list, expected", [
@@ -508,6 +510,6 @@ def test_the_report_describes_each_layer_with_its_reason():
     first = summary["layers"][1]
     assert first == {"name": "conv1", "type": "conv", "output_shape": [28, 28, 32], "params": 320, "filters": 32, "kernel": 3,
                      "strides": 1, "padding": "same", "activation": "relu", "why": "keep the border strokes"}
-    assert [layer["type"] for layer in (summary["layers"][0], summary["layers"][-1])] == ["input", "output"]
+    assert [(layer["type"], layer["why"]) for layer in (summary["layers"][0], summary["layers"][-1])] == [("input", None), ("output", None)]
     # A unit of pool2 sees 2×2 of conv2, i.e. 4×4 of pool1, i.e. 8×8 of conv1, each of which sees 3×3 pixels: 8 + 2.
     assert summary["receptive_field"] == 10
