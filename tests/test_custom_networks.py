@@ -119,6 +119,20 @@ def test_the_probes_and_inside_the_cnn_use_the_students_cnn(pooling_report):
     assert "come from CNN, max pooling, trained with seed 42. Its first convolutional layer holds 8 filters of 3×3 weights" in pooling_report["text"]
 
 
+def test_the_spanish_edition_of_a_custom_design_renders_from_the_cached_models(pooling_report):
+    folder = pooling_report["folder"]
+    design = read_design({"baseline": {"layers": BASELINE_LAYERS}, "cnn": {"layers": CNN_LAYERS}},
+                         {"vary": "pooling", "values": ["max", "avg", "none"]}, "cnn-report.toml", folder)
+    messages: list[str] = []
+    build(BuildConfig(out=folder / "informe.pdf", data=folder / "mnist.npz", epochs=1, seeds=1, cache_dir=folder / "cache",
+                      design=design, lang="es"), echo=messages.append)
+    assert not any(": training" in message for message in messages)
+    text = _text(folder / "informe.pdf")
+    assert "6. Pooling: ¿máximo, promedio o ninguno?" in text
+    assert "CNN, pooling promedio" in text and "cnn_pooling" not in text
+    assert "conv1: Conv2D, 8 filtros de 3×3, relleno 'same', relu. Strokes that touch the border count too." in text
+
+
 BUILDER = """
     import keras
     from keras import layers
