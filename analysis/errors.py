@@ -22,6 +22,10 @@ class CacheError(ReportError):
     """The results cache cannot be used (for example, its folder is not writable)."""
 
 
+class ProjectError(ReportError):
+    """The project file (cnn-report.toml), a note or an image it names is wrong: bad input, exit code 2."""
+
+
 class RenderError(ReportError):
     """The HTML or PDF could not be produced."""
 

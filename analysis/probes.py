@@ -35,6 +35,9 @@ MAX_SHIFT = 6
 SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
+# Filters of the first conv layer, and channels of each conv layer's feature maps, kept for "inside the CNN".
+FILTERS_SHOWN = 32
+FEATURE_MAPS_SHOWN = 16
 _PROBE_LABELS = {"permuted": "permuted pixels", "fixed order": "one fixed epoch order"}
 
 

@@ -17,14 +17,11 @@ import tensorflow as tf
 
 from analysis.data import Dataset
 from analysis.experiments import ModelResult, ModelSpec, TrainingSettings
-from analysis.probes import shift_accuracies
 from analysis.architectures import build_keras_model
+from analysis.probes import FEATURE_MAPS_SHOWN, FILTERS_SHOWN, shift_accuracies
 from analysis.models import compile_for_training, describe_layers
 
 _EVALUATION_BATCH_SIZE = 1000
-# Filters of the first conv layer kept for "inside the CNN" (the course's CNN has 32).
-FILTERS_SHOWN = 32
-FEATURE_MAPS_SHOWN = 16
 # Every model of a build is a new Keras model, so TensorFlow traces each one's
 # training step afresh and warns about "retracing"; that is expected here.
 tf.get_logger().setLevel("ERROR")

@@ -1,4 +1,4 @@
-"""The build, top to bottom: data -> EDA -> experiments -> figures -> HTML -> PDF.
+"""The build, top to bottom: data -> EDA -> notes checked -> experiments -> figures -> HTML -> PDF.
 
 Everything is computed before anything is written, and every output is
 written atomically, so a failed or interrupted build never leaves a partial
@@ -78,6 +78,12 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     with timer.stage("eda", "Exploring the data"):
         eda = describe_dataset(dataset)
 
+    if config.project is not None:
+        # The student's notes, against the report this build will write: a
+        # placeholder naming nothing stops here, not after an hour of training.
+        echo("==> Checking your notes against the report to come")
+        check_notes(config, dataset, eda)
+
     try:
         with timer.stage("training", "Training models"):
             experiments = run_experiments(
@@ -111,7 +117,7 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     with timer.stage("html", "Rendering HTML"):
         # The HTML shows the stage times known by now; report.json gets all of them.
         summary["environment"]["stage_seconds"] = dict(timer.seconds)
-        html = render_html(summary, figures, lang=config.lang)
+        html = render_html(summary, figures, lang=config.lang, project=config.project)
 
     pdf, render_error = None, None
     try:
@@ -172,8 +178,35 @@ def _report_key(config: BuildConfig, dataset: Dataset) -> str:
             "versions": library_versions(),
             "onednn": onednn_setting(),
             "code": _code_fingerprint(),
+            # The title block's metadata, the notes' text and their images' bytes: an edit renders anew, from cached models.
+            "project": config.project.fingerprint() if config.project is not None else None,
         }
     )
+
+
+# The stages timed before the HTML is rendered: report.json's environment.stage_seconds as the notes see it.
+_STAGES_BEFORE_HTML = ("data", "eda", "training", "probes", "figures")
+
+
+def check_notes(config: BuildConfig, dataset: Dataset, eda) -> None:
+    """Render the whole report with the project's notes, as this build will, from stand-in numbers and blank figures.
+
+    The structure is report.json's for these settings (summarize_plan), so a
+    placeholder that names nothing, a formula that cannot be set or a note that
+    leaves the report incomplete fails here, before any training.
+    """
+    from dataclasses import fields
+
+    from report.figures import Figures, Image
+    from report.render import render_html
+    from report.summary import summarize_plan
+
+    shape = summarize_plan(
+        dataset, eda, config.training, config.experiment_design, config.seed_list, config.lang,
+        config.as_command_line(shareable=True), {stage: 0.0 for stage in _STAGES_BEFORE_HTML},
+    )
+    blank = Image("data:,", 1, 1)
+    render_html(shape, Figures(**{field.name: blank for field in fields(Figures)}), config.lang, config.project)
 
 
 def _code_fingerprint() -> str:

@@ -15,11 +15,12 @@ from pathlib import Path
 import click
 
 from analysis.data import DATA_ENV_VAR
-from analysis.errors import OptionError, ReportError
+from analysis.errors import OptionError, ProjectError, ReportError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.i18n import LANGUAGES
+from report.project import PROJECT_FILE_NAME, find_project_file, init_project, load_project, merge_build_options
 from report.sagemaker import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
@@ -36,11 +37,24 @@ from report.sagemaker import (
 from report.sagemaker_job import detect_training_job, run_training_job
 
 
-def _parse_kernel_sizes(context: click.Context, parameter: click.Parameter, value: str) -> tuple[int, ...]:
-    try:
-        return parse_kernel_sizes(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+class _KernelSizes(click.ParamType):
+    """``3,5,7`` on the command line, ``[3, 5, 7]`` (or ``"3,5,7"``) in the project file."""
+
+    name = "sizes"
+
+    def convert(self, value, parameter, context) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_kernel_sizes(value)
+        except ValueError as error:
+            self.fail(str(error), parameter, context)
+
+
+class _BadInput(click.ClickException):
+    """A mistake in the user's input files: one line, and exit code 2 like any other usage error."""
+
+    exit_code = 2
 
 
 class _ReportGroup(click.Group):
@@ -58,6 +72,8 @@ class _ReportGroup(click.Group):
             return super().invoke(context)
         except OptionError as error:
             raise click.UsageError(str(error), context) from None
+        except ProjectError as error:
+            raise _BadInput(str(error)) from None
         except ReportError as error:
             raise click.ClickException(str(error)) from None
         except KeyboardInterrupt as interrupt:
@@ -131,7 +147,8 @@ def main(debug: bool) -> None:
     """Measure why convolutional networks beat fully-connected ones on MNIST.
 
     Run `cnn-report build` to train the models and write the report as PDF,
-    HTML and JSON.
+    HTML and JSON; `cnn-report init` to make the report your own (your name,
+    your course, your words).
     """
 
 
@@ -148,38 +165,32 @@ def main(debug: bool) -> None:
               help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std.")
 @click.option("--limit-train", type=click.IntRange(min=20), default=None,
               help="Use only the first N training images (the last 10% of them for validation); for quick runs.")
-@click.option("--kernel-sizes", default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
-              callback=_parse_kernel_sizes, help="Kernel sizes compared in the kernel-size experiment.")
+@click.option("--kernel-sizes", type=_KernelSizes(), default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
+              help="Kernel sizes compared in the kernel-size experiment.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help=f"Where finished results are kept. Default: {default_cache_dir()}.")
 @click.option("--force", is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report: en (English) or es (Spanish).")
-def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, seeds: int, limit_train: int | None,
-          kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool, lang: str) -> None:
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one.")
+@click.pass_context
+def build(context: click.Context, config_file: Path | None, **options) -> None:
     """Train the models, measure them, and write the report (PDF, HTML, JSON).
 
-    Inside a SageMaker training job, the data, output folders and settings come
-    from the job (see the README's SageMaker section).
+    Every option can also be set in the project file's [build] table; one given
+    here wins. Inside a SageMaker training job, the data, output folders and
+    settings come from the job (see the README's SageMaker section).
     """
-    config = BuildConfig(
-        out=out,
-        data=data,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        seeds=seeds,
-        limit_train=limit_train,
-        kernel_sizes=kernel_sizes,
-        cache_dir=cache_dir,
-        force=force,
-        quiet=quiet,
-        lang=lang,
-    )
+    # The project file is checked in full here, before any data is read or model trained.
+    project_file = find_project_file(config_file)
+    project = load_project(project_file, context.command.params, context) if project_file is not None else None
+    config = BuildConfig(project=project, **merge_build_options(context, project))
+
     def echo(message: str) -> None:
         _SIGNALS.check()
-        if not quiet:
+        if not config.quiet:
             click.echo(message, err=True)
 
     job = detect_training_job()
@@ -187,6 +198,24 @@ def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int,
     # A pipeline's one-model step fills the cache and writes no report.
     if outputs is not None:
         echo(f"Wrote {outputs.pdf}, {outputs.html} and {outputs.json}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+def init(folder: Path) -> None:
+    """Start a project in FOLDER (default: here): a commented cnn-report.toml and an empty note per section.
+
+    Nothing changes in the report until you write: fill in [report] for your
+    title page, and the notes/*.md files for your own words. Existing files
+    are never overwritten.
+    """
+    written, kept = init_project(folder, build.params)
+    for path in written:
+        click.echo(f"Wrote {path}")
+    if kept:
+        click.echo(f"Kept {len(kept)} existing file(s) as they were: {', '.join(str(path) for path in kept)}")
+    click.echo(f"Next: edit {folder / PROJECT_FILE_NAME} and the notes, then run `cnn-report build`"
+               + (f" in {folder}" if folder != Path(".") else ""))
 
 
 @main.group()

@@ -1,4 +1,4 @@
-"""The settings of one build, as given on the command line."""
+"""The settings of one build, as given on the command line and in the project file."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.architectures import Design, Experiment
 from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings, kernel_design
+
+if TYPE_CHECKING:
+    from report.project import Project
 
 
 def default_cache_dir() -> Path:
@@ -19,7 +23,11 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Everything ``cnn-report build`` needs; the CLI maps its options onto these fields one to one."""
+    """Everything ``cnn-report build`` needs; the CLI maps its options onto these fields one to one.
+
+    ``project`` is the checked project file, if any; its [build] values are
+    already merged into the other fields.
+    """
 
     out: Path = Path("report.pdf")
     data: Path | None = None
@@ -33,6 +41,7 @@ class BuildConfig:
     force: bool = False
     quiet: bool = False
     lang: str = "en"
+    project: Project | None = None
     # The student's networks and experiment (the project file's [models.*] and [experiment]); None: the course's.
     design: Design | None = None
 
@@ -78,7 +87,11 @@ class BuildConfig:
         def path(value: Path) -> str:
             return value.name if shareable else str(value)
 
-        arguments = ["cnn-report", "build", "--out", path(self.out)]
+        arguments = ["cnn-report", "build"]
+        if self.project is not None:
+            # The project file's own name is shareable: it sits in the folder the report is built from.
+            arguments += ["--config", path(self.project.path)]
+        arguments += ["--out", path(self.out)]
         if self.data is not None:
             arguments += ["--data", path(self.data)]
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
