@@ -713,6 +713,27 @@ def build_keras_model(network: Network, name: str) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
+def check_builders(design: Design) -> list[str]:
+    """Build every network of ``design`` that a builder function makes, and check it; returns warnings.
+
+    This runs the student's code and imports TensorFlow, so a build calls it
+    only when such a network is about to be trained, and before the first fit.
+    """
+    import keras
+
+    warnings = []
+    for name, network in design.networks().items():
+        if network.builder is None:
+            continue
+        model = build_keras_model(network, name)
+        if model.count_params() > PARAMETER_WARNING:
+            warnings.append(f"{network.builder.label}: {name} has {model.count_params():,} parameters "
+                            f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory")
+        del model
+        keras.backend.clear_session()
+    return warnings
+
+
 def _build_from_function(builder: Builder, name: str) -> keras.Model:
     """Run the builder file, call its function with the variant's arguments, and check what it returns."""
     import keras

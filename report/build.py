@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from analysis.architectures import check_builders
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset, load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
@@ -83,6 +84,13 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
         # placeholder naming nothing stops here, not after an hour of training.
         echo("==> Checking your notes against the report to come")
         check_notes(config, dataset, eda)
+
+    if any(network.builder is not None for network in config.experiment_design.networks().values()):
+        # The student's builder functions, run once each before any training: a model with the wrong
+        # shapes stops the build here, not after the models before it have trained.
+        echo("==> Checking the networks your builder function makes")
+        for warning in check_builders(config.experiment_design):
+            echo(f"warning: {warning}")
 
     try:
         with timer.stage("training", "Training models"):

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from analysis.data import DATA_ENV_VAR
 from analysis.errors import OptionError, ProjectError, ReportError
@@ -20,7 +21,14 @@ from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.i18n import LANGUAGES
-from report.project import PROJECT_FILE_NAME, find_project_file, init_project, load_project, merge_build_options
+from report.project import (
+    PROJECT_FILE_NAME,
+    find_project_file,
+    init_project,
+    load_project,
+    merge_build_options,
+    resolve_design,
+)
 from report.sagemaker import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
@@ -186,12 +194,18 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
     # The project file is checked in full here, before any data is read or model trained.
     project_file = find_project_file(config_file)
     project = load_project(project_file, context.command.params, context) if project_file is not None else None
-    config = BuildConfig(project=project, **merge_build_options(context, project))
+    options = merge_build_options(context, project)
+    given = context.get_parameter_source("kernel_sizes") == ParameterSource.COMMANDLINE or (
+        project is not None and "kernel_sizes" in project.build)
+    config = BuildConfig(project=project, **options, design=resolve_design(project, options["kernel_sizes"], given))
 
     def echo(message: str) -> None:
         _SIGNALS.check()
         if not config.quiet:
             click.echo(message, err=True)
+
+    for warning in config.design.warnings:
+        echo(f"warning: {warning}")
 
     job = detect_training_job()
     outputs = run_build(config, echo=echo) if job is None else run_training_job(job, config, echo=echo)

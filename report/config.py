@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.architectures import Design, Experiment
+from analysis.architectures import Design
 from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings, kernel_design
 
 if TYPE_CHECKING:
@@ -47,12 +47,8 @@ class BuildConfig:
 
     @property
     def experiment_design(self) -> Design:
-        """What this build trains: the student's design, or the course's; ``kernel_sizes`` sets a kernel sweep's values."""
-        if self.design is None:
-            return kernel_design(self.kernel_sizes)
-        if self.design.experiment.vary == "kernel" and self.kernel_sizes != DEFAULT_KERNEL_SIZES:
-            return Design(self.design.baseline, self.design.cnn, Experiment("kernel", tuple(self.kernel_sizes)))
-        return self.design
+        """What this build trains: the student's design (``--kernel-sizes`` already applied), or the course's."""
+        return self.design if self.design is not None else kernel_design(self.kernel_sizes)
 
     @property
     def html_path(self) -> Path:
@@ -97,5 +93,8 @@ class BuildConfig:
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]
-        arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes)), "--lang", self.lang]
+        if self.design is None or self.design.experiment == kernel_design(self.kernel_sizes).experiment:
+            # A project file's own experiment is in the file that --config names.
+            arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]
+        arguments += ["--lang", self.lang]
         return shlex.join(arguments)

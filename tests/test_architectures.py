@@ -39,7 +39,7 @@ from analysis.architectures import (
     summarize_network,
     variant_name,
 )
-from analysis.errors import OptionError, SpecError
+from analysis.errors import ProjectError, SpecError
 
 WHERE = "cnn-report.toml"
 
@@ -264,7 +264,7 @@ def test_bad_layer_specs_are_one_line_errors_naming_the_place(table, expected):
         read_network(table, "cnn", WHERE, Path("."))
     message = str(caught.value)
     assert expected in message and message.startswith(WHERE) and "\n" not in message
-    assert isinstance(caught.value, OptionError)  # exit code 2 at the command line
+    assert isinstance(caught.value, ProjectError)  # exit code 2 at the command line, one line
 
 
 @pytest.mark.parametrize("layer", [{"type": "conv", "filters": 8, "kernel": 3}, {"type": "maxpool"}, {"type": "globalavgpool"}])

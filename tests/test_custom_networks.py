@@ -12,27 +12,17 @@ import pytest
 from keras import layers
 from pypdf import PdfReader
 
+from click.testing import CliRunner
+
 from analysis.architectures import read_design
 from conftest import write_npz
 from report.build import build
+from report.cli import main
 from report.config import BuildConfig
 
-# The issue's example CNN: 'same' padding, batch normalisation after the first conv, dense 32 and dropout 0.3.
-CNN_LAYERS = [
-    {"type": "conv", "filters": 8, "kernel": 3, "padding": "same", "why": "Strokes that touch the border count too."},
-    {"type": "batchnorm"},
-    {"type": "maxpool", "size": 2},
-    {"type": "conv", "filters": 16, "kernel": 3, "padding": "same"},
-    {"type": "maxpool", "size": 2},
-    {"type": "flatten"},
-    {"type": "dense", "units": 32},
-    {"type": "dropout", "rate": 0.3, "why": "The head overfits first."},
-]
-BASELINE_LAYERS = [{"type": "flatten"}, {"type": "dense", "units": 64, "why": "Half the course's width."}]
-
-
 def by_hand(pooling: str | None) -> keras.Model:
-    """The same CNN written out in Keras, as a student would in a notebook."""
+    """The project's CNN written out in Keras, as a student would in a notebook: the issue's example ('same'
+    padding, batch normalisation after the first conv, a dense layer of 32 and dropout 0.3), narrower for speed."""
     pool = {"max": layers.MaxPooling2D, "avg": layers.AveragePooling2D, None: None}[pooling]
     inputs = keras.Input(shape=(28, 28, 1))
     x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
@@ -51,17 +41,42 @@ def _text(path: Path) -> str:
     return text.replace("\u2010 ", "")
 
 
+PROJECT = """
+[build]
+epochs = 1
+seeds = 1
+
+[models.baseline]
+layers = [{ type = "flatten" }, { type = "dense", units = 64, why = "Half the course's width." }]
+
+[models.cnn]
+layers = [
+  { type = "conv", filters = 8, kernel = 3, padding = "same", why = "Strokes that touch the border count too." },
+  { type = "batchnorm" },
+  { type = "maxpool", size = 2 },
+  { type = "conv", filters = 16, kernel = 3, padding = "same" },
+  { type = "maxpool", size = 2 },
+  { type = "flatten" },
+  { type = "dense", units = 32 },
+  { type = "dropout", rate = 0.3, why = "The head overfits first." },
+]
+
+[experiment]
+vary = "pooling"
+values = ["max", "avg", "none"]
+"""
+
+
 @pytest.fixture(scope="module")
 def pooling_report(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("pooling")
-    design = read_design({"baseline": {"layers": BASELINE_LAYERS}, "cnn": {"layers": CNN_LAYERS}},
-                         {"vary": "pooling", "values": ["max", "avg", "none"]}, "cnn-report.toml", folder)
-    config = BuildConfig(out=folder / "report.pdf", data=write_npz(folder / "mnist.npz"), epochs=1, seeds=1,
-                         cache_dir=folder / "cache", design=design)
-    messages: list[str] = []
-    build(config, echo=messages.append)
-    return {"folder": folder, "summary": json.loads((folder / "report.json").read_text()), "messages": messages,
-            "text": _text(folder / "report.pdf")}
+    (folder / "cnn-report.toml").write_text(PROJECT)
+    arguments = ["build", "--config", str(folder / "cnn-report.toml"), "--out", str(folder / "report.pdf"),
+                 "--data", str(write_npz(folder / "mnist.npz")), "--cache-dir", str(folder / "cache")]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    return {"folder": folder, "arguments": arguments, "summary": json.loads((folder / "report.json").read_text()),
+            "messages": result.output.splitlines(), "text": _text(folder / "report.pdf")}
 
 
 def test_a_pooling_experiment_on_a_custom_cnn_trains_each_variant_once(pooling_report):
@@ -121,12 +136,10 @@ def test_the_probes_and_inside_the_cnn_use_the_students_cnn(pooling_report):
 
 def test_the_spanish_edition_of_a_custom_design_renders_from_the_cached_models(pooling_report):
     folder = pooling_report["folder"]
-    design = read_design({"baseline": {"layers": BASELINE_LAYERS}, "cnn": {"layers": CNN_LAYERS}},
-                         {"vary": "pooling", "values": ["max", "avg", "none"]}, "cnn-report.toml", folder)
-    messages: list[str] = []
-    build(BuildConfig(out=folder / "informe.pdf", data=folder / "mnist.npz", epochs=1, seeds=1, cache_dir=folder / "cache",
-                      design=design, lang="es"), echo=messages.append)
-    assert not any(": training" in message for message in messages)
+    arguments = [*pooling_report["arguments"], "--lang", "es", "--out", str(folder / "informe.pdf")]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    assert ": training" not in result.output
     text = _text(folder / "informe.pdf")
     assert "6. Pooling: ¿máximo, promedio o ninguno?" in text
     assert "CNN, pooling promedio" in text and "cnn_pooling" not in text
@@ -148,10 +161,18 @@ BUILDER = """
 
 def test_a_builder_function_drives_the_experiment(tmp_path):
     (tmp_path / "my_net.py").write_text(textwrap.dedent(BUILDER))
-    design = read_design({"cnn": {"builder": "my_net.py:make_model"}}, {"vary": "kernel", "values": [3, 5]}, "p", tmp_path)
-    config = BuildConfig(out=tmp_path / "report.pdf", data=write_npz(tmp_path / "mnist.npz"), epochs=1, seeds=1,
-                         cache_dir=tmp_path / "cache", design=design)
-    build(config)
+    (tmp_path / "cnn-report.toml").write_text(textwrap.dedent("""
+        [models.cnn]
+        builder = "my_net.py:make_model"
+
+        [experiment]
+        vary = "kernel"
+        values = [3, 5]
+    """))
+    result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "cnn-report.toml"), "--out", str(tmp_path / "report.pdf"),
+                                       "--data", str(write_npz(tmp_path / "mnist.npz")), "--epochs", "1", "--seeds", "1",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "report.json").read_text())
     assert list(summary["models"]) == ["baseline", "cnn_k3", "cnn_k5"]
     assert summary["models"]["cnn_k5"]["params"] == (25 + 1) * 8 + 9 * 10
@@ -160,3 +181,74 @@ def test_a_builder_function_drives_the_experiment(tmp_path):
     text = _text(tmp_path / "report.pdf")
     assert "This network is built by my_net.py:make_model" in text
     assert "9. Inside the CNN" in text and "The first test digit and the first 8 feature maps of first." in text
+
+
+# --- every bad spec stops the build before training, in one line, with exit code 2 --------------------------------
+
+
+BAD_PROJECTS = {
+    "unknown layer type": ('[models.cnn]\nlayers = [{ type = "convolution", filters = 8, kernel = 3 }]\n',
+                           "[models.cnn] layer 1: unknown layer type 'convolution'; did you mean 'conv'?"),
+    "unknown field": ('[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernal = 3 }, { type = "flatten" }]\n',
+                      "unknown field 'kernal'; did you mean 'kernel'?"),
+    "wrong type": ('[models.cnn]\nlayers = [{ type = "conv", filters = "eight", kernel = 3 }, { type = "flatten" }]\n',
+                   'filters = "eight" is not a whole number of at least 1'),
+    "maps shrink to nothing": ('[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernel = 3 }, { type = "maxpool", size = 8 },'
+                               ' { type = "conv", filters = 8, kernel = 5 }, { type = "flatten" }]\n[experiment]\nvary = "padding"\n'
+                               'values = ["valid"]\n',
+                               "layer 3 (conv2): its 3×3 input is smaller than its 5×5 kernel"),
+    "variable the CNN lacks": ('[experiment]\nvary = "dropout"\nvalues = [0.2, 0.5]\n',
+                               "[experiment] vary = \"dropout\": [models.cnn] has no dropout layer to vary"),
+    "bad value": ('[experiment]\nvary = "pooling"\nvalues = ["max", "min"]\n', "values: \"min\" is not one of 'max', 'avg', 'none'"),
+    "default kernel sweep too wide for the CNN": (
+        '[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernel = 3 }, { type = "maxpool", size = 4 },'
+        ' { type = "conv", filters = 8, kernel = 3 }, { type = "flatten" }]\n',
+        "with [experiment] kernel = 7 (the default experiment), layer 3 (conv2): its 5×5 input is smaller than its 7×7 kernel"),
+    "builder that is missing": ('[models.cnn]\nbuilder = "nowhere.py:make_model"\n', "no such file"),
+    "builder that returns the wrong shapes": ('[models.cnn]\nbuilder = "wrong.py:make_model"\n',
+                                              "its output is 2, not 10"),
+    "kernel sizes for a pooling experiment": ('[build]\nkernel_sizes = [3, 5]\n[experiment]\nvary = "pooling"\nvalues = ["max"]\n',
+                                              "[build] kernel_sizes and [experiment] both set the experiment"),
+}
+WRONG_BUILDER = """
+import keras
+
+def make_model(kernel=3):
+    inputs = keras.Input(shape=(28, 28, 1))
+    return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+"""
+
+
+@pytest.mark.parametrize("case", list(BAD_PROJECTS))
+def test_every_bad_spec_is_one_line_and_exit_2_before_any_training(tmp_path, case):
+    toml, expected = BAD_PROJECTS[case]
+    (tmp_path / "cnn-report.toml").write_text(toml)
+    (tmp_path / "wrong.py").write_text(WRONG_BUILDER)
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "cnn-report.toml"), "--out", str(tmp_path / "r.pdf"),
+                                       "--data", str(write_npz(tmp_path / "mnist.npz")), "--epochs", "1", "--seeds", "1",
+                                       "--cache-dir", str(cache)])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and expected in errors[0], result.output
+    assert "Traceback" not in result.output and "Training models" not in result.output
+    assert not cache.exists() or not list(cache.glob("*.json"))
+
+
+def test_kernel_sizes_on_the_command_line_for_a_pooling_experiment_is_refused(tmp_path):
+    (tmp_path / "cnn-report.toml").write_text('[experiment]\nvary = "pooling"\nvalues = ["max", "avg"]\n')
+    result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "cnn-report.toml"), "--kernel-sizes", "3,5"])
+    assert result.exit_code == 2
+    assert "--kernel-sizes sets a kernel experiment, but [experiment] varies pooling" in result.output
+
+
+def test_a_very_large_network_is_built_with_a_warning_giving_its_count(tmp_path):
+    (tmp_path / "cnn-report.toml").write_text(
+        '[models.cnn]\nlayers = [{ type = "conv", filters = 64, kernel = 3, padding = "same" }, { type = "flatten" },'
+        ' { type = "dense", units = 100 }]\n[experiment]\nvary = "activation"\nvalues = ["relu"]\n')
+    from report.project import load_project
+    from report.cli import build as build_command
+
+    project = load_project(tmp_path / "cnn-report.toml", build_command.params)
+    [warning] = project.design.warnings
+    assert "has 5,019,350 parameters (over 5,000,000)" in warning
