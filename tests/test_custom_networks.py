@@ -252,3 +252,23 @@ def test_a_very_large_network_is_built_with_a_warning_giving_its_count(tmp_path)
     project = load_project(tmp_path / "cnn-report.toml", build_command.params)
     [warning] = project.design.warnings
     assert "has 5,019,350 parameters (over 5,000,000)" in warning
+
+
+def test_the_readme_example_is_a_valid_project_with_the_networks_it_describes(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Your own networks and experiment"):readme.index("## The cache")]
+    (tmp_path / "cnn-report.toml").write_text(re.search(r"```toml\n(.*?)```", section, flags=re.S).group(1))
+    from report.cli import build as build_command
+    from report.project import load_project
+
+    design = load_project(tmp_path / "cnn-report.toml", build_command.params).design
+    assert list(design.networks()) == ["baseline", "cnn_pooling_max", "cnn_pooling_avg", "cnn_pooling_none"]
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.BatchNormalization()(layers.Conv2D(32, 3, padding="same", activation="relu")(inputs))
+    x = layers.MaxPooling2D(2)(layers.Conv2D(64, 3, padding="same", activation="relu")(layers.MaxPooling2D(2)(x)))
+    x = layers.Dropout(0.3)(layers.Dense(32, activation="relu")(layers.Flatten()(x)))
+    by_hand = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    from analysis.architectures import count_params
+
+    assert count_params(design.cnn) == by_hand.count_params()
+    assert count_params(design.baseline) == (784 + 1) * 256 + (256 + 1) * 10
