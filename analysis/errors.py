@@ -40,3 +40,7 @@ class OutputError(ReportError):
 
 class SageMakerError(ReportError):
     """A SageMaker job, launch or schedule cannot go ahead (bad input, AWS refused, the job failed)."""
+
+
+class WorkerError(ReportError):
+    """A worker process training a fit died (killed, out of memory) before it finished."""

@@ -10,17 +10,20 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
+from analysis import show_tensorflow_logs
 from analysis.data import DATA_ENV_VAR
 from analysis.errors import OptionError, ProjectError, ReportError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.i18n import LANGUAGES
+from report.progress import key_numbers, make_progress
 from report.project import (
     PROJECT_FILE_NAME,
     find_project_file,
@@ -29,7 +32,7 @@ from report.project import (
     merge_build_options,
     resolve_design,
 )
-from report.sagemaker import (
+from report.sagemaker.launch import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
     DEFAULT_NAME,
@@ -42,7 +45,7 @@ from report.sagemaker import (
     run_report_job,
     schedule_report,
 )
-from report.sagemaker_job import detect_training_job, run_training_job
+from report.sagemaker.job import detect_training_job, run_training_job
 
 
 class _KernelSizes(click.ParamType):
@@ -149,7 +152,7 @@ _SIGNALS = _Signals()
 
 
 @click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors, and TensorFlow's own log lines.")
 @click.version_option(package_name="cnn-report")
 def main(debug: bool) -> None:
     """Measure why convolutional networks beat fully-connected ones on MNIST.
@@ -158,6 +161,8 @@ def main(debug: bool) -> None:
     HTML and JSON; `cnn-report init` to make the report your own (your name,
     your course, your words).
     """
+    if debug:
+        show_tensorflow_logs()
 
 
 @main.command()
@@ -181,6 +186,9 @@ def main(debug: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report: en (English) or es (Spanish).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Train this many models at once, each in its own process on one CPU; the numbers are the same for "
+                   "any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
               help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one.")
 @click.pass_context
@@ -198,20 +206,18 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
     given = context.get_parameter_source("kernel_sizes") == ParameterSource.COMMANDLINE or (
         project is not None and "kernel_sizes" in project.build)
     config = BuildConfig(project=project, **options, design=resolve_design(project, options["kernel_sizes"], given))
-
-    def echo(message: str) -> None:
-        _SIGNALS.check()
-        if not config.quiet:
-            click.echo(message, err=True)
-
-    for warning in config.design.warnings:
-        echo(f"warning: {warning}")
-
-    job = detect_training_job()
-    outputs = run_build(config, echo=echo) if job is None else run_training_job(job, config, echo=echo)
-    # A pipeline's one-model step fills the cache and writes no report.
-    if outputs is not None:
-        echo(f"Wrote {outputs.pdf}, {outputs.html} and {outputs.json}")
+    started = time.monotonic()
+    progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=_SIGNALS.check)
+    try:
+        for warning in config.design.warnings:
+            progress.warning(warning)
+        job = detect_training_job()
+        outputs = run_build(config, progress) if job is None else run_training_job(job, config, progress)
+        # A pipeline's one-model step fills the cache and writes no report.
+        if outputs is not None:
+            progress.summary([outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started)
+    finally:
+        progress.close()
 
 
 @main.command()
@@ -320,3 +326,7 @@ def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None,
     pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
                                    parallel=parallel, data=data)
     click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.architectures import Design
-from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings, kernel_design
+from analysis.experiments import DEFAULT_KERNEL_SIZES, kernel_design
+from analysis.fits import TrainingSettings
+from analysis.workers import default_jobs
 
 if TYPE_CHECKING:
     from report.project import Project
@@ -41,6 +43,10 @@ class BuildConfig:
     force: bool = False
     quiet: bool = False
     lang: str = "en"
+    # Fits trained at once, each in its own worker process; None chooses from
+    # the machine's cores and memory (analysis.workers.default_jobs). The
+    # numbers are the same for every value.
+    jobs: int | None = None
     project: Project | None = None
     # The student's networks and experiment (the project file's [models.*] and [experiment]); None: the course's.
     design: Design | None = None
@@ -73,8 +79,13 @@ class BuildConfig:
             epochs=self.epochs, batch_size=self.batch_size, seed=self.seed, limit_train=self.limit_train
         )
 
+    @property
+    def resolved_jobs(self) -> int:
+        """How many fits to train at once: ``jobs``, or the machine's choice."""
+        return self.jobs if self.jobs is not None else default_jobs()
+
     def as_command_line(self, shareable: bool = False) -> str:
-        """The command that reproduces this build's report, every setting spelled out.
+        """The command that reproduces this build's report, every setting that changes it spelled out (not --jobs).
 
         ``shareable`` names the output and data files without their folders, as
         the report prints it: a handed-in report must not show where its author

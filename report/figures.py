@@ -36,7 +36,8 @@ from matplotlib import ticker  # noqa: E402
 
 from analysis.data import Dataset  # noqa: E402
 from analysis.eda import EdaResults  # noqa: E402
-from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, confusion_matrix  # noqa: E402
+from analysis.experiments import ExperimentResults, confusion_matrix  # noqa: E402
+from analysis.fits import ModelResult, ModelRuns  # noqa: E402
 from report.i18n import NumberFormat, Translate, number_format, translator  # noqa: E402
 from report.names import display_name, value_label, variable_name  # noqa: E402
 

@@ -24,18 +24,9 @@ from analysis.architectures import (
 )
 from analysis.data import Dataset
 from analysis.eda import EdaResults
-from analysis.environment import describe_machine, library_versions, onednn_setting
-from analysis.experiments import (
-    BASELINE,
-    ExperimentResults,
-    ModelResult,
-    ModelRuns,
-    ModelSpec,
-    TrainingSettings,
-    confusion_matrix,
-    plan_experiments,
-    probed_models,
-)
+from analysis.environment import describe_machine, library_versions, onednn_setting, training_threads
+from analysis.experiments import BASELINE, ExperimentResults, confusion_matrix, plan_experiments
+from analysis.fits import ModelResult, ModelRuns, ModelSpec, TrainingSettings
 from analysis.probes import (
     FEATURE_MAPS_SHOWN,
     FILTERS_SHOWN,
@@ -44,6 +35,7 @@ from analysis.probes import (
     SHIFT_TEST_IMAGES,
     ProbeResults,
     data_efficiency_sizes,
+    probed_models,
 )
 
 TOP_CONFUSIONS = 3
@@ -60,8 +52,9 @@ def summarize(
     lang: str,
     command_line: str,
     stage_seconds: dict[str, float],
+    jobs: int = 1,
 ) -> dict:
-    """Collect the numbers of one build into the structure of report.json."""
+    """Collect the numbers of one build into the structure of report.json; ``jobs`` fits were trained at once."""
     networks = experiments.design.networks()
     models = {name: _summarize_model(runs, dataset.y_test, networks[name]) for name, runs in experiments.models.items()}
     return {
@@ -92,6 +85,9 @@ def summarize(
             "versions": library_versions(),
             "machine": describe_machine(),
             "tensorflow_onednn": onednn_setting(),
+            # Each fit's threads; with the instruction set (machine), what the numbers depend on besides the data.
+            "training_threads": training_threads(),
+            "jobs": jobs,
             "stage_seconds": dict(stage_seconds),
         },
     }

@@ -18,7 +18,7 @@ from report.cli import main
 from report.config import BuildConfig
 from report.i18n import LANGUAGES, load_catalog, number_format, translator
 from report.render import TEMPLATES_DIR, format_percent_spread, make_environment
-from report.sagemaker_job import parse_hyperparameters
+from report.sagemaker.job import parse_hyperparameters
 
 REPORT_DIR = Path(i18n.__file__).parent
 # The names the report's Python code calls its translator by (report/figures.py uses `_`).

@@ -188,7 +188,7 @@ def test_the_stand_in_report_has_the_structure_of_the_real_one(student):
     real = student["en"]["summary"]
     config = BuildConfig(data=student["folder"] / "mnist.npz", epochs=1, seeds=2, kernel_sizes=(3,))
     dataset = load_dataset(config.data)
-    stages = ("data", "eda", "training", "probes", "figures")
+    stages = ("data", "eda", "training", "figures")
     plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.experiment_design, config.seed_list,
                           "en", config.as_command_line(), {stage: 0.0 for stage in stages})
     real_stages = real["environment"].pop("stage_seconds")
