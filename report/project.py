@@ -114,6 +114,18 @@ class Project:
     def folder(self) -> Path:
         return self.path.parent
 
+    def files(self) -> list[Path]:
+        """Every file the project uses, all inside its folder: itself, its notes and their images, its builder files.
+
+        They are what a SageMaker job needs of the project (report/sagemaker/launch.py packs them).
+        """
+        files = [self.path]
+        for note in self.notes.values():
+            files += [note.path, *note.images]
+        if self.design is not None:
+            files += [network.builder.path for network in (self.design.baseline, self.design.cnn) if network.builder]
+        return sorted({path.resolve() for path in files}, key=lambda path: path.relative_to(self.folder.resolve()).as_posix())
+
     def fingerprint(self) -> dict:
         """Everything of the project a finished report depends on: metadata, the notes' text, the images' bytes."""
         return {
