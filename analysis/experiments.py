@@ -25,7 +25,6 @@ from analysis.data import Dataset
 from analysis.environment import native_stderr_silenced, training_environment, training_versions
 from analysis.fits import RESULT_FIELDS, Fit, FitEvents, ModelResult, ModelRuns, ModelSpec, TrainingSettings
 
-MAIN_KERNEL_SIZE = 3
 DEFAULT_KERNEL_SIZES = (3, 5, 7)
 # With 'valid' padding, two conv + 2x2 pool stages leave a positive feature
 # map on 28x28 inputs only for odd kernels up to 9. (A project file's
