@@ -3,8 +3,8 @@
 Models are keyed by identifiers (``baseline``, ``cnn_k3``, ``cnn_pooling_avg``)
 in the code, the cache and report.json (see
 :func:`analysis.architectures.variant_name`); tables, figures and sentences
-show their display names ("baseline", "CNN 3×3", "CNN, average pooling"; in
-Spanish "modelo base", "CNN 3×3", "CNN, pooling promedio"). Every part of the
+show their display names ("baseline", "CNN 3×3", "CNN (average pooling)"; in
+Spanish "modelo base", "CNN 3×3", "CNN (pooling promedio)"). Every part of the
 report asks this module, so a model is called the same everywhere and in every
 language. The experiment's variables and values are named here too.
 """
@@ -39,7 +39,7 @@ def display_name(key: str, translate: Translate, numbers: NumberFormat | None = 
         vary, text = match[1], match[2]
         # Numbers were written with '_' for the decimal point (cnn_width_0_5): put the language's point back.
         value = text.replace("_", numbers.decimal_point if numbers else ".") if vary in _NUMERIC else text
-        return translate("CNN, %(setting)s") % {"setting": _setting(vary, value, translate)}
+        return translate("CNN (%(setting)s)") % {"setting": _setting(vary, value, translate)}
     raise RenderError(f"no display name for the model {key!r}; add one in report/names.py")
 
 

@@ -121,7 +121,7 @@ def test_the_experiment_section_follows_the_variable(pooling_report):
     assert "conv1 28×28×8 → conv2 28×28×16" in text
     assert "none: the conv layers hold 1,248 parameters (conv1 80, conv2 1,168)." in text
     best, worst = summary["experiment"]["best"], summary["experiment"]["worst"]
-    names = {"cnn_pooling_max": "CNN, max pooling", "cnn_pooling_avg": "CNN, average pooling", "cnn_pooling_none": "CNN, no pooling"}
+    names = {"cnn_pooling_max": "CNN (max pooling)", "cnn_pooling_avg": "CNN (average pooling)", "cnn_pooling_none": "CNN (no pooling)"}
     assert f"The best test accuracy came from {names[best]} and the worst from {names[worst]}" in text
     # One seed: the wording says the ranking's spread is unknown rather than claiming a winner.
     assert "With a single training run per variant the run-to-run spread is unknown" in text
@@ -131,7 +131,7 @@ def test_the_probes_and_inside_the_cnn_use_the_students_cnn(pooling_report):
     probes = pooling_report["summary"]["probes"]
     assert set(probes["permutation"]["models"]) == {"baseline", "cnn_pooling_max"}
     assert probes["inside"]["layers"] == ["conv1", "conv2"] and probes["inside"]["filters"] == 8
-    assert "come from CNN, max pooling, trained with seed 42. Its first convolutional layer holds 8 filters of 3×3 weights" in pooling_report["text"]
+    assert "come from CNN (max pooling), trained with seed 42. Its first convolutional layer holds 8 filters of 3×3 weights" in pooling_report["text"]
 
 
 def test_the_spanish_edition_of_a_custom_design_renders_from_the_cached_models(pooling_report):
@@ -142,7 +142,7 @@ def test_the_spanish_edition_of_a_custom_design_renders_from_the_cached_models(p
     assert ": training" not in result.output
     text = _text(folder / "informe.pdf")
     assert "6. Pooling: ¿máximo, promedio o ninguno?" in text
-    assert "CNN, pooling promedio" in text and "cnn_pooling" not in text
+    assert "CNN (pooling promedio)" in text and "cnn_pooling" not in text
     assert "conv1: Conv2D, 8 filtros de 3×3, relleno 'same', relu. Strokes that touch the border count too." in text
 
 
