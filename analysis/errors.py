@@ -26,6 +26,10 @@ class ProjectError(ReportError):
     """The project file (cnn-report.toml), a note or an image it names is wrong: bad input, exit code 2."""
 
 
+class SpecError(ProjectError):
+    """A network or experiment of the project file cannot be built (an unknown layer, maps that shrink to nothing, ...)."""
+
+
 class RenderError(ReportError):
     """The HTML or PDF could not be produced."""
 

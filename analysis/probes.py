@@ -23,10 +23,9 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from analysis.architectures import Design
 from analysis.data import Dataset
-from analysis.experiments import (
-    BASELINE, MAIN_KERNEL_SIZE, ORIGINAL_DATA, Fit, ModelResult, ModelRuns, TrainingSettings, cnn,
-)
+from analysis.fits import ORIGINAL_DATA, Fit, ModelResult, ModelRuns, ModelSpec, TrainingSettings
 
 SHIFT_DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
 MAX_SHIFT = 6
@@ -35,10 +34,15 @@ MAX_SHIFT = 6
 SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
-PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
 PERMUTED_DATA = "permuted"
-# Channels of each conv layer's feature maps kept for "inside the CNN".
+# Filters of the first conv layer, and channels of each conv layer's feature maps, kept for "inside the CNN".
+FILTERS_SHOWN = 32
 FEATURE_MAPS_SHOWN = 16
+
+
+def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
+    """The models the probes retrain: the student's baseline and main CNN."""
+    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn)
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -111,7 +115,7 @@ def permutation_sha256(data_sha256: str, seed: int = PERMUTATION_SEED) -> str:
     return hashlib.sha256(f"{data_sha256}:pixel-permutation:{seed}".encode()).hexdigest()
 
 
-# The variants of the data a fit can train on (:attr:`analysis.experiments.Fit.data`):
+# The variants of the data a fit can train on (:attr:`analysis.fits.Fit.data`):
 # how to derive each from the dataset, and its sha256 from the dataset's.
 DATA_VARIANTS: dict[str, tuple[Callable[[Dataset], Dataset], Callable[[str], str]]] = {
     ORIGINAL_DATA: (lambda dataset: dataset, lambda sha256: sha256),
@@ -129,19 +133,20 @@ def variant_sha256(data_sha256: str, variant: str) -> str:
     return DATA_VARIANTS[variant][1](data_sha256)
 
 
-def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int) -> list[Fit]:
+def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int, design: Design) -> list[Fit]:
     """The probes' fits, seeds first: the probed models on permuted pixels, then on each smaller training set,
     then the baseline with one fixed epoch order (it trains in seconds)."""
     sizes = data_efficiency_sizes(settings.images_used(n_train))
+    probed = probed_models(design)
     fits = []
     for seed in seeds:
         seeded = replace(settings, seed=seed)
-        for spec in PROBED_MODELS:
+        for spec in probed:
             fits.append(Fit(spec, seeded, data=PERMUTED_DATA, purpose="permuted pixels"))
         for size in sizes[:-1]:
-            for spec in PROBED_MODELS:
+            for spec in probed:
                 fits.append(Fit(spec, replace(seeded, limit_train=size), purpose=f"{size:,} training images"))
-        fits.append(Fit(BASELINE, replace(seeded, reshuffle=False), purpose="one fixed epoch order"))
+        fits.append(Fit(probed[0], replace(seeded, reshuffle=False), purpose="one fixed epoch order"))
     return fits
 
 
@@ -151,13 +156,15 @@ def collect_probes(
     seeds: Sequence[int],
     n_train: int,
     main_runs: Mapping[str, ModelRuns],
+    design: Design,
 ) -> ProbeResults:
     """The probes' results, from the results of a build's fits (which include :func:`probe_fits`)."""
     sizes = data_efficiency_sizes(settings.images_used(n_train))
-    permuted: dict[str, list[ModelResult]] = {spec.name: [] for spec in PROBED_MODELS}
-    by_size: dict[int, dict[str, list[ModelResult]]] = {size: {spec.name: [] for spec in PROBED_MODELS} for size in sizes[:-1]}
+    probed = probed_models(design)
+    permuted: dict[str, list[ModelResult]] = {spec.name: [] for spec in probed}
+    by_size: dict[int, dict[str, list[ModelResult]]] = {size: {spec.name: [] for spec in probed} for size in sizes[:-1]}
     fixed_order: list[ModelResult] = []
-    for fit in probe_fits(settings, seeds, n_train):
+    for fit in probe_fits(settings, seeds, n_train, design):
         if fit.data == PERMUTED_DATA:
             permuted[fit.spec.name].append(results[fit])
         elif not fit.settings.reshuffle:
@@ -168,7 +175,7 @@ def collect_probes(
         permuted={name: ModelRuns(name, tuple(runs)) for name, runs in permuted.items()},
         by_training_size={
             **{size: {name: ModelRuns(name, tuple(runs)) for name, runs in models.items()} for size, models in by_size.items()},
-            sizes[-1]: {spec.name: main_runs[spec.name] for spec in PROBED_MODELS},
+            sizes[-1]: {spec.name: main_runs[spec.name] for spec in probed},
         },
-        fixed_order=ModelRuns(BASELINE.name, tuple(fixed_order)),
+        fixed_order=ModelRuns(probed[0].name, tuple(fixed_order)),
     )

@@ -15,10 +15,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from analysis.architectures import build_keras_model
 from analysis.data import Dataset
-from analysis.experiments import ModelResult, ModelSpec, TrainingSettings
-from analysis.probes import FEATURE_MAPS_SHOWN, shift_accuracies
-from analysis.models import compile_for_training, describe_layers, make_baseline, make_cnn
+from analysis.fits import ModelResult, ModelSpec, TrainingSettings
+from analysis.models import compile_for_training, describe_layers
+from analysis.probes import FEATURE_MAPS_SHOWN, FILTERS_SHOWN, shift_accuracies
 
 _EVALUATION_BATCH_SIZE = 1000
 # Every model of a build is a new Keras model, so TensorFlow traces each one's
@@ -33,10 +34,8 @@ _EPSILON = 1e-7
 
 
 def build_model(spec: ModelSpec) -> keras.Model:
-    """The untrained Keras model for ``spec``."""
-    if spec.architecture == "baseline":
-        return make_baseline()
-    return make_cnn(kernel_size=spec.kernel_size)
+    """The untrained Keras model for ``spec`` (a builder function's model is checked as it is built)."""
+    return build_keras_model(spec.network, spec.name)
 
 
 def split_for_validation(
@@ -97,23 +96,26 @@ def train_and_evaluate(
 def inspect_model(model: keras.Model, spec: ModelSpec, dataset: Dataset) -> dict:
     """What can only be measured while the trained model is in memory.
 
-    Every model: accuracy on shifted test digits. CNNs also: the first layer's
-    filters, and the feature maps of both conv layers for the first test digit
-    (the first :data:`FEATURE_MAPS_SHOWN` channels of each).
+    Every model: accuracy on shifted test digits. CNNs also: the first conv
+    layer's filters (at most :data:`FILTERS_SHOWN`), and the feature maps of
+    the first two conv layers (one, if the CNN has one) for the first test
+    digit, the first :data:`FEATURE_MAPS_SHOWN` channels of each. They are
+    stored as ``conv1`` and ``conv2`` whatever the layers' names.
     """
     def predict(images: np.ndarray) -> np.ndarray:
         return np.asarray(model(scale_images(images), training=False)).argmax(axis=1)
 
     probes: dict = {"shift_accuracy": shift_accuracies(predict, dataset.x_test, dataset.y_test)}
-    if spec.architecture == "cnn":
-        kernels = model.get_layer("conv1").get_weights()[0]  # (k, k, 1 input channel, filters)
-        probes["conv1_filters"] = np.round(kernels[:, :, 0, :].transpose(2, 0, 1), 4).tolist()
-        extractor = keras.Model(model.input, [model.get_layer("conv1").output, model.get_layer("conv2").output])
-        conv1, conv2 = (np.asarray(maps) for maps in extractor(scale_images(dataset.x_test[:1]), training=False))
-        probes["feature_maps"] = {
-            "test_index": 0,
-            "conv1": np.round(conv1[0, :, :, :FEATURE_MAPS_SHOWN].transpose(2, 0, 1), 3).tolist(),
-            "conv2": np.round(conv2[0, :, :, :FEATURE_MAPS_SHOWN].transpose(2, 0, 1), 3).tolist(),
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)][:2]
+    if spec.architecture == "cnn" and convs:
+        kernels = convs[0].get_weights()[0]  # (k, k, input channels, filters): the image's one channel, first
+        probes["conv1_filters"] = np.round(kernels[:, :, 0, :FILTERS_SHOWN].transpose(2, 0, 1), 4).tolist()
+        extractor = keras.Model(model.input, [layer.output for layer in convs])
+        outputs = extractor(scale_images(dataset.x_test[:1]), training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        probes["feature_maps"] = {"test_index": 0} | {
+            f"conv{index}": np.round(np.asarray(maps)[0, :, :, :FEATURE_MAPS_SHOWN].transpose(2, 0, 1), 3).tolist()
+            for index, maps in enumerate(outputs, start=1)
         }
     return probes
 

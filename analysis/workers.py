@@ -32,7 +32,8 @@ from analysis.cache import ResultCache
 from analysis.data import Dataset, load_dataset
 from analysis.environment import GIB, available_memory_bytes, usable_cpus
 from analysis.errors import DataError, WorkerError
-from analysis.experiments import Fit, FitEvents, ModelResult, cached_result, run_experiment
+from analysis.experiments import cached_result, run_experiment
+from analysis.fits import Fit, FitEvents, ModelResult
 from analysis.probes import variant_dataset, variant_sha256
 
 # The memory budget the automatic --jobs keeps to: a build in one process

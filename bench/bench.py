@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.data import load_dataset, resolve_data_path
     from analysis.environment import describe_machine, library_versions
     from analysis.errors import DataError
-    from analysis.experiments import TrainingSettings
+    from analysis.fits import TrainingSettings
 
     try:
         data_path = resolve_data_path(arguments.data)
@@ -522,7 +522,8 @@ def _time_training(job: dict) -> dict:
     import keras
 
     from analysis.data import load_dataset
-    from analysis.experiments import SUPPORTED_KERNEL_SIZES, TrainingSettings, plan_experiments
+    from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments
+    from analysis.fits import TrainingSettings
     from analysis.models import compile_for_training
     from analysis.training import (
         BUILD_COMPILE_OPTIONS, build_model, fit_model, make_pipelines, prepare_model, scale_images, split_for_validation,

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from analysis.architectures import check_builders
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset, load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
 from analysis.environment import library_versions, training_environment
 from analysis.errors import OptionError, OutputError, RenderError
-from analysis.experiments import Fit, collect_experiments, experiment_fits, experiment_key, main_model_fit
+from analysis.experiments import cached_result, collect_experiments, experiment_fits, experiment_key, main_model_fit
+from analysis.fits import Fit
 from analysis.files import write_atomically
-from analysis.probes import collect_probes, probe_fits
+from analysis.probes import collect_probes, probe_fits, variant_sha256
 from analysis.workers import run_fits
 from report.config import BuildConfig
 from report.progress import BuildProgress
@@ -56,10 +58,20 @@ class _StageTimer:
         self.seconds[name] = time.perf_counter() - started
 
 
+def _unfinished_builders(fits: list[Fit], dataset: Dataset, cache: ResultCache, force: bool) -> set[str]:
+    """The names of the networks made by a builder function that some fit of this build has yet to train."""
+    return {
+        fit.spec.name for fit in fits
+        if fit.spec.network.builder is not None
+        and (force or cached_result(fit, variant_sha256(dataset.sha256, fit.data), cache) is None)
+    }
+
+
 def plan_fits(config: BuildConfig, n_train: int) -> list[Fit]:
     """Every fit of the build, in the order they are handed out: the main experiment's, then the probes'."""
-    return experiment_fits(config.training, config.seed_list, config.kernel_sizes) + probe_fits(
-        config.training, config.seed_list, n_train
+    design = config.experiment_design
+    return experiment_fits(config.training, config.seed_list, design) + probe_fits(
+        config.training, config.seed_list, n_train, design
     )
 
 
@@ -96,18 +108,28 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
         progress.stage("Checking your notes against the report to come")
         check_notes(config, dataset, eda)
 
+    fits = plan_fits(config, dataset.n_train)
+    builders = _unfinished_builders(fits, dataset, cache, config.force)
+    if builders:
+        # The student's builder functions, run once each before any model trains: a network with the
+        # wrong shapes stops the build here, not after the models before it have trained.
+        progress.stage("Checking the networks your builder functions make")
+        for warning in check_builders(config.experiment_design, builders):
+            progress.warning(warning)
+
     jobs = config.resolved_jobs
     try:
         with timer.stage("training", "Training models: the experiment, then the probes"):
-            results = run_fits(plan_fits(config, dataset.n_train), dataset, cache, jobs=jobs, force=config.force, events=progress)
+            results = run_fits(fits, dataset, cache, jobs=jobs, force=config.force, events=progress)
     except KeyboardInterrupt as interrupt:
         # Say what survived: every model that finished is already in the cache.
         raise type(interrupt)(
             f"every model that finished training is cached in {cache.directory}; "
             "run the same command again to resume from there"
         ) from None
-    experiments = collect_experiments(results, config.training, config.seed_list, config.kernel_sizes)
-    probes = collect_probes(results, config.training, config.seed_list, dataset.n_train, experiments.models)
+    experiments = collect_experiments(results, config.training, config.seed_list, config.experiment_design)
+    probes = collect_probes(results, config.training, config.seed_list, dataset.n_train, experiments.models,
+                            config.experiment_design)
 
     # Imported late: matplotlib and the renderer cost a second or two, and the
     # checks above should fail fast.
@@ -178,7 +200,8 @@ def _report_key(config: BuildConfig, dataset: Dataset) -> str:
         {
             "data_sha256": dataset.sha256,
             "settings": config.training.to_dict(),
-            "kernel_sizes": list(config.kernel_sizes),
+            # The networks (reasons included, which the report prints) and the experiment.
+            "design": config.experiment_design.fingerprint(),
             "seeds": list(config.seed_list),
             "lang": config.lang,
             "command_line": config.as_command_line(),
@@ -211,7 +234,7 @@ def check_notes(config: BuildConfig, dataset: Dataset, eda) -> None:
     from report.summary import summarize_plan
 
     shape = summarize_plan(
-        dataset, eda, config.training, config.kernel_sizes, config.seed_list, config.lang,
+        dataset, eda, config.training, config.experiment_design, config.seed_list, config.lang,
         config.as_command_line(shareable=True), {stage: 0.0 for stage in _STAGES_BEFORE_HTML},
     )
     blank = Image("data:,", 1, 1)
@@ -220,7 +243,7 @@ def check_notes(config: BuildConfig, dataset: Dataset, eda) -> None:
 
 def _main_model_key(config: BuildConfig, dataset: Dataset) -> str:
     """The cache key of the fit whose trained model the build keeps."""
-    fit = main_model_fit(config.training, config.seed_list)
+    fit = main_model_fit(config.training, config.seed_list, config.experiment_design)
     return experiment_key(fit.spec, fit.settings, dataset.sha256)
 
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from analysis import show_tensorflow_logs
 from analysis.data import DATA_ENV_VAR
@@ -23,7 +24,14 @@ from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.i18n import LANGUAGES
 from report.progress import key_numbers, make_progress
-from report.project import PROJECT_FILE_NAME, find_project_file, init_project, load_project, merge_build_options
+from report.project import (
+    PROJECT_FILE_NAME,
+    find_project_file,
+    init_project,
+    load_project,
+    merge_build_options,
+    resolve_design,
+)
 from report.sagemaker.launch import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
@@ -194,10 +202,15 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
     # The project file is checked in full here, before any data is read or model trained.
     project_file = find_project_file(config_file)
     project = load_project(project_file, context.command.params, context) if project_file is not None else None
-    config = BuildConfig(project=project, **merge_build_options(context, project))
+    options = merge_build_options(context, project)
+    given = context.get_parameter_source("kernel_sizes") == ParameterSource.COMMANDLINE or (
+        project is not None and "kernel_sizes" in project.build)
+    config = BuildConfig(project=project, **options, design=resolve_design(project, options["kernel_sizes"], given))
     started = time.monotonic()
     progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=_SIGNALS.check)
     try:
+        for warning in config.design.warnings:
+            progress.warning(warning)
         job = detect_training_job()
         outputs = run_build(config, progress) if job is None else run_training_job(job, config, progress)
         # A pipeline's one-model step fills the cache and writes no report.
@@ -250,10 +263,19 @@ def _launch_options(command):
         click.option("--max-hours", type=float, default=DEFAULT_MAX_HOURS, show_default=True,
                      help="Stop a job that runs longer than this."),
         click.option("--dry-run", is_flag=True, help="Print every AWS request as JSON and send none."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+                     help=f"The project file whose settings, networks, notes and images the job uses (they travel "
+                          f"with it). Default: ./{PROJECT_FILE_NAME} if there is one."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _launch_project(config_file: Path | None):
+    """The project a SageMaker launch carries: found and checked here, as `build` would, before anything is sent."""
+    project_file = find_project_file(config_file)
+    return load_project(project_file, build.params) if project_file is not None else None
 
 
 def _require(values: dict[str, object]) -> None:
@@ -270,11 +292,12 @@ def _require(values: dict[str, object]) -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the job and download the report.")
 def sagemaker_run(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
                   data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                  job_name: str | None, out_dir: Path, wait: bool) -> None:
+                  config_file: Path | None, job_name: str | None, out_dir: Path, wait: bool) -> None:
     """Build the report in a SageMaker training job and download it."""
     _require({"--role": role, "--bucket": bucket})
     session = open_session(region)
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
+                         project=_launch_project(config_file))
     aws = AwsRequests(session, dry_run=dry_run)
 
     def echo(message: str) -> None:
@@ -299,7 +322,7 @@ def sagemaker_run(role: str | None, bucket: str | None, region: str | None, inst
 @click.option("--delete", is_flag=True, help="Remove the schedule and the pipeline instead.")
 def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
                        data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                       expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
+                       config_file: Path | None, expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
                        delete: bool) -> None:
     """Create or update a SageMaker Pipeline that builds the report, and a schedule that starts it."""
     session = open_session(region)
@@ -309,7 +332,8 @@ def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None,
         click.echo(aws.to_json() if dry_run else f"Deleted schedule and pipeline {name} (where they existed)")
         return
     _require({"--role": role, "--bucket": bucket, "--cron": expression})
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
+                         project=_launch_project(config_file))
     pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
                                    parallel=parallel, data=data)
     click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")

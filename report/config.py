@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.experiments import DEFAULT_KERNEL_SIZES, TrainingSettings
+from analysis.architectures import Design
+from analysis.experiments import DEFAULT_KERNEL_SIZES, kernel_design
+from analysis.fits import TrainingSettings
 from analysis.workers import default_jobs
 
 if TYPE_CHECKING:
@@ -46,6 +48,13 @@ class BuildConfig:
     # numbers are the same for every value.
     jobs: int | None = None
     project: Project | None = None
+    # The student's networks and experiment (the project file's [models.*] and [experiment]); None: the course's.
+    design: Design | None = None
+
+    @property
+    def experiment_design(self) -> Design:
+        """What this build trains: the student's design (``--kernel-sizes`` already applied), or the course's."""
+        return self.design if self.design is not None else kernel_design(self.kernel_sizes)
 
     @property
     def html_path(self) -> Path:
@@ -95,5 +104,8 @@ class BuildConfig:
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]
-        arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes)), "--lang", self.lang]
+        if self.design is None or self.design.experiment == kernel_design(self.kernel_sizes).experiment:
+            # A project file's own experiment is in the file that --config names.
+            arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]
+        arguments += ["--lang", self.lang]
         return shlex.join(arguments)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from analysis.experiments import Fit, FitEvents, ModelResult
+from analysis.fits import Fit, FitEvents, ModelResult
 
 
 def format_duration(seconds: float) -> str:
@@ -324,12 +324,21 @@ def key_numbers(summary: Mapping) -> list[str]:
         spread = model.get("test_accuracy_std")
         return f"{model['test_accuracy']:.2%}" + (f" ± {spread:.2%}" if spread is not None else "")
 
-    models = summary["models"]
+    from report.i18n import number_format
+    from report.names import value_label, variable_name
+
+    models, experiment = summary["models"], summary["experiment"]
     seeds = len(summary["settings"]["seeds"])
+
+    def english(text: str) -> str:
+        return text
+
+    labels = [value_label(experiment["vary"], variant["value"], english, number_format("en")) for variant in experiment["variants"]]
     lines = [
-        f"test accuracy: CNN {accuracy(models['cnn_k3'])}, baseline {accuracy(models['baseline'])} "
+        f"test accuracy: CNN {accuracy(models[experiment['main']])}, baseline {accuracy(models['baseline'])} "
         f"({seeds} seed{'s' if seeds > 1 else ''})",
-        "kernel sizes: " + ", ".join(f"{kernel['kernel_size']}×{kernel['kernel_size']} {accuracy(kernel)}" for kernel in summary["kernels"]),
+        f"{variable_name(experiment['vary'], english)}: "
+        + ", ".join(f"{label} {accuracy(variant)}" for label, variant in zip(labels, experiment["variants"])),
     ]
     machine = summary["environment"]["machine"]
     if "instruction_set" in machine:

@@ -1,7 +1,9 @@
 """The project file, ``cnn-report.toml``: reading it, checking it, and laying it over the command line.
 
 A project file makes the report a student's own: their settings (``[build]``),
-their name and course (``[report]``) and their words (``[notes.<section>]``).
+their name and course (``[report]``), their words (``[notes.<section>]``), and
+their networks and experiment (``[models.baseline]``, ``[models.cnn]``,
+``[experiment]``, read and checked by :mod:`analysis.architectures`).
 Everything in it is checked when it is read, before any data is loaded or any
 model trained; a mistake is a :class:`ProjectError` (exit code 2) whose one
 line names the file, the table and key, and the fix.
@@ -27,6 +29,7 @@ from typing import Callable, Mapping, NoReturn, Sequence
 import click
 from click.core import ParameterSource
 
+from analysis.architectures import DEFAULT_CNN, Design, Experiment, check_experiment, read_design
 from analysis.errors import ProjectError
 from report import notes as notes_module
 
@@ -46,7 +49,7 @@ SECTIONS: dict[str, str] = {
     "baseline": "3. The baseline: the fully-connected network",
     "cnn": "4. The convolutional network and the reason for each layer",
     "comparison": "5. Baseline versus CNN: accuracy, learning curves, confusions",
-    "experiment": "6. The controlled experiment (kernel sizes)",
+    "experiment": "6. The controlled experiment ([experiment]; kernel sizes unless you vary something else)",
     "q1": "7, question 1: why the convolutional layers outperformed the baseline (or not)",
     "q2": "7, question 2: the inductive bias convolution introduces",
     "q3": "7, question 3: when convolution would not be appropriate",
@@ -104,10 +107,24 @@ class Project:
     build: Mapping[str, object] = field(default_factory=dict)
     report: ReportInfo = field(default_factory=ReportInfo)
     notes: Mapping[str, notes_module.Note] = field(default_factory=dict)
+    # [models.*] and [experiment], checked together; None when the file has neither (the course's networks).
+    design: Design | None = None
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    def files(self) -> list[Path]:
+        """Every file the project uses, all inside its folder: itself, its notes and their images, its builder files.
+
+        They are what a SageMaker job needs of the project (report/sagemaker/launch.py packs them).
+        """
+        files = [self.path]
+        for note in self.notes.values():
+            files += [note.path, *note.images]
+        if self.design is not None:
+            files += [network.builder.path for network in (self.design.baseline, self.design.cnn) if network.builder]
+        return sorted({path.resolve() for path in files}, key=lambda path: path.relative_to(self.folder.resolve()).as_posix())
 
     def fingerprint(self) -> dict:
         """Everything of the project a finished report depends on: metadata, the notes' text, the images' bytes."""
@@ -139,13 +156,14 @@ def load_project(path: Path, build_parameters: Sequence[click.Parameter], contex
     document = reader.parse()
     for name in document:
         home = _table_of_key(name, build_parameters)
-        if name not in _TABLES and not isinstance(document[name], dict) and home:
+        if name not in _ALL_TABLES and not isinstance(document[name], dict) and home:
             raise ProjectError(f"{path}: {name} must go inside a table: write it under [{home}]")
-        if name not in _TABLES:
-            reader.unknown(name, list(_TABLES), "table", shown=lambda table: f"[{table}]")
+        if name not in _ALL_TABLES:
+            reader.unknown(name, list(_ALL_TABLES), "table", shown=lambda table: f"[{table}]")
         if not isinstance(document[name], dict):
             raise ProjectError(f"{path}: {name} must be a table, [{name}], not a single value")
-    return Project(path=path, **{name: read(reader, document.get(name, {})) for name, read in _TABLES.items()})
+    return Project(path=path, **{name: read(reader, document.get(name, {})) for name, read in _TABLES.items()},
+                   design=_read_design(reader, document))
 
 
 def _table_of_key(name: str, build_parameters: Sequence[click.Parameter]) -> str | None:
@@ -316,12 +334,49 @@ def _read_notes(reader: _Reader, table: dict) -> dict[str, notes_module.Note]:
 
 
 # One reader per table, in the order the README documents them. A new table
-# (say [experiment]) is one more entry here and one more field of Project.
+# is one more entry here and one more field of Project.
 _TABLES: dict[str, Callable[[_Reader, dict], object]] = {
     "build": _read_build,
     "report": _read_report,
     "notes": _read_notes,
 }
+# The networks and the experiment depend on each other (a variable the CNN
+# must have), so they are read together, by _read_design.
+_DESIGN_TABLES = ("models", "experiment")
+_ALL_TABLES = (*_TABLES, *_DESIGN_TABLES)
+
+
+def _read_design(reader: _Reader, document: dict) -> Design | None:
+    """[models.baseline], [models.cnn] and [experiment]: every network and variant checked, in plain Python.
+
+    Warnings (a network over five million parameters) travel with the design
+    and are printed once the build starts.
+    """
+    if not any(name in document for name in _DESIGN_TABLES):
+        return None
+    if "experiment" in document and "kernel_sizes" in document.get("build", {}):
+        raise ProjectError(f"{reader.path}: [build] kernel_sizes and [experiment] both set the experiment; "
+                           "keep [experiment] (vary = \"kernel\", values = [...]) and remove kernel_sizes")
+    return read_design(document.get("models"), document.get("experiment"), str(reader.path), reader.folder)
+
+
+def resolve_design(project: Project | None, kernel_sizes: tuple[int, ...], kernel_sizes_given: bool) -> Design:
+    """The networks and experiment a build trains: the project's, or the course's kernel sweep.
+
+    ``kernel_sizes`` (``--kernel-sizes`` or [build] kernel_sizes, when
+    ``kernel_sizes_given``) sets the values of a kernel experiment; for an
+    experiment on anything else it is a mistake, said before any training.
+    Every variant is checked again with the sizes it will have.
+    """
+    design = project.design if project is not None and project.design is not None else Design()
+    where = str(project.path) if project is not None else "--kernel-sizes"
+    if kernel_sizes_given or design.experiment == Design().experiment:
+        if design.experiment.vary != "kernel":
+            raise ProjectError(f"{where}: --kernel-sizes sets a kernel experiment, but [experiment] varies "
+                               f"{design.experiment.vary}; drop the option or change vary")
+        design = Design(design.baseline, design.cnn, Experiment("kernel", tuple(kernel_sizes)), design.warnings)
+        check_experiment(design.cnn, design.experiment, where, default=design.cnn == DEFAULT_CNN)
+    return design
 
 
 def unknown_name(name: str, valid: Sequence[str], what: str, shown: Callable[[str], str] = str) -> str:
@@ -397,6 +452,29 @@ def project_template(build_parameters: Sequence[click.Parameter]) -> str:
                                subsequent_indent="#   ", break_on_hyphens=False)
         lines.append(f"# {name} = {_example_value(option.get_default(context, call=True), option)}")
     lines += [
+        "",
+        "# Your own networks and controlled experiment; without these tables, the course's: Flatten -> Dense(128)",
+        "# against two conv/pool stages -> Dense(64), with kernel sizes 3, 5 and 7 compared. The 28 x 28 x 1 input",
+        "# and the 10-way softmax output are added for you; any layer may say why = \"...\", shown in the report.",
+        "# Layers: conv (filters, kernel, strides = 1, padding = \"valid\" or \"same\", activation = \"relu\"),",
+        "# maxpool and avgpool (size = 2), globalavgpool, flatten, dense (units, activation = \"relu\"),",
+        "# dropout (rate), batchnorm. The baseline takes flatten, dense, dropout and batchnorm only.",
+        "# [models.baseline]",
+        "# layers = [{ type = \"flatten\" }, { type = \"dense\", units = 128 }]",
+        "# [models.cnn]",
+        "# layers = [",
+        "#   { type = \"conv\", filters = 32, kernel = 3, padding = \"same\", why = \"keep the strokes at the border\" },",
+        "#   { type = \"maxpool\" },",
+        "#   { type = \"conv\", filters = 64, kernel = 3 },",
+        "#   { type = \"maxpool\" },",
+        "#   { type = \"flatten\" },",
+        "#   { type = \"dense\", units = 64 },",
+        "#   { type = \"dropout\", rate = 0.3 },",
+        "# ]",
+        "# builder = \"my_net.py:make_model\"  # instead of layers: a function that returns an uncompiled keras.Model",
+        "# [experiment]",
+        "# vary = \"kernel\"  # or width, pooling, padding, activation, dropout",
+        "# values = [3, 5, 7]",
         "",
         "# Your own words, section by section: Markdown files, shown after (default), before or instead of",
         "# (mode = \"replace\") the generated text of their section. Each starts empty, so the report stays as it",

@@ -20,7 +20,7 @@ import jinja2
 from analysis.errors import RenderError
 from report.figures import Figures
 from report.i18n import install, number_format, translator
-from report.names import display_name
+from report.names import choices, display_name, setting_number, value_label, variable_name, variable_phrase, variable_title
 from report.outline import Outline
 
 if TYPE_CHECKING:
@@ -50,8 +50,15 @@ def make_environment(lang: str = "en") -> jinja2.Environment:
     )
     install(environment, lang)
     environment.filters.update(number_format(lang).filters())
-    translate = translator(lang)
-    environment.filters["model_name"] = lambda key: display_name(key, translate)
+    translate, numbers = translator(lang), number_format(lang)
+    environment.filters["model_name"] = lambda key: display_name(key, translate, numbers)
+    # The experiment's variable and values, named as report/names.py names them.
+    environment.filters["value_label"] = lambda value, vary: value_label(vary, value, translate, numbers)
+    environment.filters["setting_number"] = lambda value: setting_number(value, numbers)
+    environment.globals["variable_name"] = lambda vary: variable_name(vary, translate)
+    environment.globals["variable_phrase"] = lambda vary: variable_phrase(vary, translate)
+    environment.globals["variable_title"] = lambda vary: variable_title(vary, translate)
+    environment.globals["choices"] = lambda vary, values, all_of=False: choices(vary, values, translate, numbers, all_of)
     return environment
 
 

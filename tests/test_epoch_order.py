@@ -16,7 +16,8 @@ import tensorflow as tf
 
 import analysis.training
 from analysis.data import load_dataset
-from analysis.experiments import BASELINE, ModelResult, ModelRuns, TrainingSettings, experiment_key
+from analysis.experiments import BASELINE, experiment_key
+from analysis.fits import ModelResult, ModelRuns, TrainingSettings
 from analysis.training import split_for_validation, train_and_evaluate
 from report.summary import _summarize_epoch_order
 

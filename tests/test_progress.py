@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.experiments import BASELINE, Fit, ModelResult, TrainingSettings, cnn
+from analysis.experiments import BASELINE, cnn
+from analysis.fits import Fit, ModelResult, TrainingSettings
 from report.progress import PlainProgress, TimeLeft, format_duration
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -189,7 +189,7 @@ def test_the_stand_in_report_has_the_structure_of_the_real_one(student):
     config = BuildConfig(data=student["folder"] / "mnist.npz", epochs=1, seeds=2, kernel_sizes=(3,))
     dataset = load_dataset(config.data)
     stages = ("data", "eda", "training", "figures")
-    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.kernel_sizes, config.seed_list,
+    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.experiment_design, config.seed_list,
                           "en", config.as_command_line(), {stage: 0.0 for stage in stages})
     real_stages = real["environment"].pop("stage_seconds")
     assert set(plan["environment"].pop("stage_seconds")) == set(stages) < set(real_stages)
@@ -412,7 +412,7 @@ def test_an_empty_project_leaves_the_report_as_it_is(tmp_path):
 
 
 def test_every_section_id_has_its_place_in_the_templates():
-    templates = "".join((TEMPLATES_DIR / name).read_text() for name in ("report.html.j2", "probes.html.j2"))
+    templates = "".join((TEMPLATES_DIR / name).read_text() for name in ("report.html.j2", "experiment.html.j2", "probes.html.j2"))
     for section in SECTIONS:
         if section == "conclusion":
             assert '"conclusion" in notes' in templates
@@ -444,7 +444,7 @@ def test_the_readme_example_works_in_both_languages(tmp_path, lang, q1_index, ex
     project = load_project(tmp_path / "cnn-report.toml", build_command.params)
     config = BuildConfig(project=project, **{**project.build, "lang": lang})
     dataset = load_dataset(config.data)
-    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.kernel_sizes, config.seed_list,
+    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.experiment_design, config.seed_list,
                           lang, config.as_command_line(), {})
     rendered = render_project(project, plan, lang)
     q1 = str(rendered["notes"]["q1"].html)

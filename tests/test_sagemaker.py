@@ -420,7 +420,7 @@ def test_the_code_key_is_found_before_any_package_is_built(aws, tmp_path, monkey
 
     location = S3Location(BUCKET, "x")
     built = []
-    monkeypatch.setattr(launch_module, "package_source", lambda workdir, project_dir: built.append(workdir) or pack_source(
+    monkeypatch.setattr(launch_module, "package_source", lambda workdir, project_dir, project=None: built.append(workdir) or pack_source(
         _fake_sdist(tmp_path), tmp_path / "sourcedir.tar.gz", source_digest(project_dir)))
     uri = stage_source(AwsRequests(aws), location, tmp_path)
     assert uri == f"s3://{BUCKET}/x/code/{source_digest()[:16]}/sourcedir.tar.gz"

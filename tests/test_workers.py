@@ -20,7 +20,8 @@ from analysis.cache import ResultCache
 from analysis.data import load_dataset
 from analysis.environment import GIB, instruction_set, training_environment
 from analysis.errors import DataError
-from analysis.experiments import BASELINE, Fit, FitEvents, TrainingSettings, cnn, experiment_key
+from analysis.experiments import BASELINE, cnn, experiment_key
+from analysis.fits import Fit, FitEvents, TrainingSettings
 from analysis.probes import PERMUTED_DATA
 from analysis.workers import default_jobs, run_fits
 

@@ -22,6 +22,9 @@ import sys
 from importlib import metadata
 
 DISTRIBUTION = "cnn-report"
+# The launcher packs a student's project here (report/sagemaker/launch.py's PROJECT_FOLDER).
+PROJECT_FOLDER = "project"
+PROJECT_FILE = "cnn-report.toml"
 # WeasyPrint draws the PDF with Pango, in the report's DejaVu fonts
 # (templates/report.css). AWS's TensorFlow image has Pango but not the fonts;
 # without them the PDF silently falls back to whatever fonts there are.
@@ -54,10 +57,10 @@ def select_requirements(requirements: list[str], tensorflow_installed: bool) -> 
 def main() -> None:
     """Install what the build needs (the PDF's fonts, cnn-report unless the image holds it), then run ``cnn-report build``."""
     _install_system_packages()
+    here = os.path.dirname(os.path.abspath(__file__))
     if _installed(DISTRIBUTION):
         print(f"entry: using {DISTRIBUTION} {metadata.version(DISTRIBUTION)} from the image", flush=True)
     else:
-        here = os.path.dirname(os.path.abspath(__file__))
         sdists = glob.glob(os.path.join(here, "cnn[-_]report-*.tar.gz"))
         if len(sdists) != 1:
             sys.exit(f"entry: expected one cnn-report sdist (cnn[-_]report-*.tar.gz) in {here}, found {len(sdists)}")
@@ -65,9 +68,21 @@ def main() -> None:
         requirements = select_requirements(metadata.requires(DISTRIBUTION) or [], importlib.util.find_spec("tensorflow") is not None)
         if requirements:
             _pip("install", *requirements)
+    # The student's project, packed beside this file by the launcher: building
+    # from its folder reads its cnn-report.toml, notes, images and builder files.
+    project = project_folder(here)
+    if project is not None:
+        print(f"entry: building the project in {project}", flush=True)
+        os.chdir(project)
     # The interpreter that has cnn-report, not a script path: an image may
     # install packages where no console script of them lands.
     os.execv(sys.executable, [sys.executable, "-m", "report.cli", "build"])
+
+
+def project_folder(source_directory: str) -> str | None:
+    """The packed project's folder in the job's source directory (``project/``), if the launch carried one."""
+    folder = os.path.join(source_directory, PROJECT_FOLDER)
+    return folder if os.path.isfile(os.path.join(folder, PROJECT_FILE)) else None
 
 
 def _installed(distribution: str) -> bool:

@@ -32,6 +32,7 @@ from report.build import BuildOutputs, build, plan_fits
 from report.config import BuildConfig
 from report.i18n import LANGUAGES
 from report.progress import BuildProgress
+from report.project import resolve_design
 
 ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
 # What AWS's training toolkit calls the same place, outside a real container.
@@ -134,7 +135,8 @@ def run_training_job(job: TrainingJob, config: BuildConfig, progress: BuildProgr
         )
         if model is None:
             outputs = build(config, progress)
-            deliver_model(outputs.model, job.model_dir / f"{main_model_fit(config.training, config.seed_list).spec.name}.keras")
+            main = main_model_fit(config.training, config.seed_list, config.experiment_design)
+            deliver_model(outputs.model, job.model_dir / f"{main.spec.name}.keras")
             return outputs
         train_model(config, str(model), job, progress)
         return None
@@ -155,7 +157,11 @@ def apply_training_job(config: BuildConfig, job: TrainingJob, settings: Mapping[
     # contract run anywhere, and the build checks them before training.
     job.output_dir.mkdir(parents=True, exist_ok=True)
     job.model_dir.mkdir(parents=True, exist_ok=True)
-    return replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
+    config = replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
+    if "kernel_sizes" in settings:
+        # The experiment was settled from the command line and the project file; a job's kernel sizes come later.
+        config = replace(config, design=resolve_design(config.project, config.kernel_sizes, kernel_sizes_given=True))
+    return config
 
 
 def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: BuildProgress | None = None) -> None:
@@ -166,7 +172,7 @@ def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: Bui
     CNN also delivers it as the step's model artifact.
     """
     progress = progress or BuildProgress()
-    names = [spec.name for spec in plan_experiments(config.kernel_sizes)]
+    names = [spec.name for spec in plan_experiments(config.experiment_design)]
     if model not in names:
         raise SageMakerError(
             f"hyperparameter {MODEL_HYPERPARAMETER}={model!r} is not a model of this build; choose from {', '.join(names)}"

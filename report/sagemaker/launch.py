@@ -35,13 +35,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from analysis.architectures import Design
 from analysis.data import PROJECT_DIR, load_dataset, resolve_data_path
 from analysis.errors import SageMakerError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, plan_experiments
+from report.project import Project, resolve_design
 from report.sagemaker.job import MODEL_HYPERPARAMETER, parse_hyperparameters
 from report.source import source_digest
 
 ENTRY_SCRIPT = Path(__file__).with_name("entry.py")
+# Where the project's files go in the job's source directory; the entry script builds from there.
+PROJECT_FOLDER = "project"
 IMAGE_TABLE = Path(__file__).with_name("images.json")
 CHANNEL = "training"
 CHECKPOINT_DIR = "/opt/ml/checkpoints"
@@ -96,6 +100,16 @@ class Launch:
     instance_type: str = DEFAULT_INSTANCE_TYPE
     hyperparameters: Mapping[str, str] = field(default_factory=dict)
     max_runtime_seconds: int = int(DEFAULT_MAX_HOURS * 3600)
+    # The student's project (--config): its networks, notes and images travel with the code into every job.
+    project: Project | None = None
+
+    @property
+    def design(self) -> Design:
+        """The networks and experiment the jobs train: the project's, with the job's kernel sizes if -H sets them."""
+        settings = parse_hyperparameters(self.hyperparameters)
+        given = "kernel_sizes" in settings or (self.project is not None and "kernel_sizes" in self.project.build)
+        kernel_sizes = settings.get("kernel_sizes") or (self.project.build.get("kernel_sizes") if self.project else None)
+        return resolve_design(self.project, tuple(kernel_sizes or DEFAULT_KERNEL_SIZES), given)
 
     @property
     def partition(self) -> str:
@@ -108,7 +122,8 @@ class Launch:
 
 @dataclass(frozen=True)
 class SourcePackage:
-    """The job's source directory, packed: cnn-report's sdist and the entry script; ``digest`` names the source in it."""
+    """The job's source directory, packed: cnn-report's sdist, the entry script and the project, if any (its file,
+    notes, images and builder files, under ``project/``); ``digest`` names the source in it."""
 
     path: Path
     digest: str
@@ -240,6 +255,7 @@ def make_launch(
     image: str | None = None,
     hyperparameters: tuple[str, ...] = (),
     max_hours: float = DEFAULT_MAX_HOURS,
+    project: Project | None = None,
 ) -> Launch:
     """Check every setting shared by ``run`` and ``schedule``; raise :class:`SageMakerError` on the first bad one."""
     check_role_arn(role)
@@ -251,7 +267,7 @@ def make_launch(
     checked = parse_hyperparameters_option(hyperparameters)
     if not region:
         raise SageMakerError("no AWS region: pass --region, or set AWS_DEFAULT_REGION or a region in ~/.aws/config")
-    return Launch(
+    launch = Launch(
         role=role,
         location=location,
         region=region,
@@ -259,7 +275,11 @@ def make_launch(
         image=image or default_image(region),
         hyperparameters=checked,
         max_runtime_seconds=int(max_hours * 3600),
+        project=project,
     )
+    # The networks and experiment the jobs will train, checked with the jobs' own kernel sizes before anything is sent.
+    launch.design
+    return launch
 
 
 class AwsRequests:
@@ -332,7 +352,7 @@ def _describe_files(params: dict) -> dict:
     }
 
 
-def package_source(workdir: Path, project_dir: Path = PROJECT_DIR) -> SourcePackage:
+def package_source(workdir: Path, project_dir: Path = PROJECT_DIR, project: Project | None = None) -> SourcePackage:
     """Build cnn-report's sdist and pack it with the entry script as the job's source directory.
 
     The sdist is built by calling setuptools' standard (PEP 517) hook, so no
@@ -359,18 +379,41 @@ def package_source(workdir: Path, project_dir: Path = PROJECT_DIR) -> SourcePack
         tail = " ".join(built.stderr.strip().splitlines()[-3:])
         raise SageMakerError(f"building cnn-report's source distribution failed: {tail}")
     sdist = dist / built.stdout.strip().splitlines()[-1]
-    return pack_source(sdist, workdir / "sourcedir.tar.gz", source_digest(project_dir))
+    return pack_source(sdist, workdir / "sourcedir.tar.gz", source_and_project_digest(project_dir, project), project)
 
 
-def pack_source(sdist: Path, destination: Path, digest: str) -> SourcePackage:
-    """Pack ``sdist`` and the entry script into ``destination``, a tar.gz as SageMaker's script mode expects.
+def pack_source(sdist: Path, destination: Path, digest: str, project: Project | None = None) -> SourcePackage:
+    """Pack ``sdist``, the entry script and the project's files into ``destination``, a tar.gz as SageMaker's
+    script mode expects. ``digest`` names the source the sdist was built from, and the project.
 
-    ``digest`` names the source the sdist was built from.
+    The project's files keep their places relative to its folder, under
+    ``project/``; the entry script builds from there, so the job reads the
+    same project file, notes, images and builder files as a build here would.
     """
     with tarfile.open(destination, "w:gz") as archive:
         archive.add(sdist, arcname=sdist.name)
         archive.add(ENTRY_SCRIPT, arcname=ENTRY_SCRIPT.name)
+        if project is not None:
+            folder = project.folder.resolve()
+            for path in project.files():
+                archive.add(path, arcname=f"{PROJECT_FOLDER}/{path.relative_to(folder).as_posix()}")
     return SourcePackage(path=destination, digest=digest)
+
+
+def source_and_project_digest(project_dir: Path = PROJECT_DIR, project: Project | None = None) -> str:
+    """The digest of cnn-report's source, and of the project's files when there is a project (their paths and bytes).
+
+    Without a project it is the source's own digest, so the code already in S3 is found again.
+    """
+    digest = source_digest(project_dir)
+    if project is None:
+        return digest
+    combined = hashlib.sha256(digest.encode())
+    folder = project.folder.resolve()
+    for path in project.files():
+        content = path.read_bytes()
+        combined.update(path.relative_to(folder).as_posix().encode() + b"\0" + len(content).to_bytes(8, "big") + content)
+    return combined.hexdigest()
 
 
 def local_data_files(data: Path | None) -> list[tuple[Path, str]]:
@@ -396,17 +439,18 @@ def stage_data(aws: AwsRequests, location: S3Location, data: Path | str | None) 
 
 
 def stage_source(
-    aws: AwsRequests, location: S3Location, workdir: Path, source: SourcePackage | None = None, project_dir: Path = PROJECT_DIR
+    aws: AwsRequests, location: S3Location, workdir: Path, source: SourcePackage | None = None, project_dir: Path = PROJECT_DIR,
+    project: Project | None = None,
 ) -> str:
     """The S3 URI of the job's source directory, packed and uploaded only if this exact source is not there yet.
 
     ``source``, when given, is already packed; otherwise the source in
-    ``project_dir`` is named by its digest first and packed into ``workdir``
-    only when S3 lacks it.
+    ``project_dir`` and the ``project``'s files are named by their digest
+    first and packed into ``workdir`` only when S3 lacks them.
     """
-    digest = source.digest if source is not None else source_digest(project_dir)
+    digest = source.digest if source is not None else source_and_project_digest(project_dir, project)
     parts = ("code", digest[:16], "sourcedir.tar.gz")
-    _upload_once(aws, location, parts, lambda: (source or package_source(workdir, project_dir)).path, digest)
+    _upload_once(aws, location, parts, lambda: (source or package_source(workdir, project_dir, project)).path, digest)
     return location.uri(*parts)
 
 
@@ -488,8 +532,8 @@ def pipeline_definition(launch: Launch, source_uri: str, data_uri: str, parallel
     """
     steps = []
     if parallel:
-        kernel_sizes = parse_hyperparameters(launch.hyperparameters).get("kernel_sizes", DEFAULT_KERNEL_SIZES)
-        for spec in plan_experiments(kernel_sizes):
+        # One step per model of the student's design (the project's networks and experiment, or the course's).
+        for spec in plan_experiments(launch.design):
             arguments = training_job_request(launch, source_uri, data_uri, "steps", {MODEL_HYPERPARAMETER: spec.name})
             steps.append({"Name": f"Train-{spec.name}", "Type": "Training", "Arguments": arguments})
     report_step = {"Name": "BuildReport", "Type": "Training", "Arguments": training_job_request(launch, source_uri, data_uri)}
@@ -524,7 +568,7 @@ def run_report_job(
         raise SageMakerError(f"--out-dir {out_dir} is not a folder; create it or choose another")
     data_uri = stage_data(aws, launch.location, data)
     with tempfile.TemporaryDirectory(prefix="cnn-report-sagemaker-") as workdir:
-        source_uri = stage_source(aws, launch.location, Path(workdir), source)
+        source_uri = stage_source(aws, launch.location, Path(workdir), source, project=launch.project)
         aws.send("sagemaker", "CreateTrainingJob", {"TrainingJobName": job_name, **training_job_request(launch, source_uri, data_uri)})
     echo(f"{'Would start' if aws.dry_run else 'Started'} training job {job_name} ({launch.instance_type}) in {launch.region}")
     if not wait:
@@ -608,7 +652,7 @@ def schedule_report(
     check_role_arn(scheduler_role, "--scheduler-role")
     data_uri = stage_data(aws, launch.location, data)
     with tempfile.TemporaryDirectory(prefix="cnn-report-sagemaker-") as workdir:
-        source_uri = stage_source(aws, launch.location, Path(workdir), source)
+        source_uri = stage_source(aws, launch.location, Path(workdir), source, project=launch.project)
     pipeline = {
         "PipelineName": name,
         "PipelineDefinition": json.dumps(pipeline_definition(launch, source_uri, data_uri, parallel), indent=1),
