@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -85,6 +86,31 @@ class ResultCache:
         """Keep finished files (a rendered report) under ``key``; each name is a suffix such as ``.pdf``."""
         for suffix, data in files.items():
             _write_entry(self.directory / f"{key}{suffix}", data)
+
+    def model_path(self, key: str) -> Path:
+        """Where the trained Keras model of ``key`` is kept, for the fits that keep theirs (``.keras``)."""
+        return self.directory / f"{key}.keras"
+
+    def store_model(self, key: str, save: Callable[[Path], None]) -> Path:
+        """Keep a trained model under ``key``: ``save`` writes it to the path it is given, which is then renamed into place.
+
+        Keras names the format by the file's suffix, so the temporary file ends
+        in ``.keras`` too; a crash leaves at most a hidden ``.*.tmp.keras``.
+        """
+        path = self.model_path(key)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f".{key}.", suffix=".tmp.keras")
+        os.close(handle)
+        try:
+            save(Path(temporary))
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise CacheError(f"{path}: cannot write the trained model ({error.strerror or error}); check free space and permissions") from None
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
 
     def load_files(self, key: str, suffixes: tuple[str, ...]) -> dict[str, bytes] | None:
         """The files stored under ``key``, or None unless every one of them is there."""

@@ -126,9 +126,13 @@ def resolve_data_path(
 
 def _download_with_keras() -> tuple[Path | None, str]:
     """Let Keras fetch mnist.npz into its cache; return the path or why it failed."""
-    try:
-        import keras
+    import analysis
+    from analysis.environment import native_stderr_silenced
 
+    try:
+        # TensorFlow's start-up lines are noise here too (see analysis.experiments.import_training).
+        with native_stderr_silenced(enabled=not analysis.tensorflow_logs_shown()):
+            import keras
         keras.datasets.mnist.load_data()
     except Exception as error:  # Any failure here means "offline"; the caller reports it.
         return None, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip(": ")

@@ -22,6 +22,14 @@ class CacheError(ReportError):
     """The results cache cannot be used (for example, its folder is not writable)."""
 
 
+class ProjectError(ReportError):
+    """The project file (cnn-report.toml), a note or an image it names is wrong: bad input, exit code 2."""
+
+
+class SpecError(ProjectError):
+    """A network or experiment of the project file cannot be built (an unknown layer, maps that shrink to nothing, ...)."""
+
+
 class RenderError(ReportError):
     """The HTML or PDF could not be produced."""
 
@@ -32,3 +40,7 @@ class OutputError(ReportError):
 
 class SageMakerError(ReportError):
     """A SageMaker job, launch or schedule cannot go ahead (bad input, AWS refused, the job failed)."""
+
+
+class WorkerError(ReportError):
+    """A worker process training a fit died (killed, out of memory) before it finished."""

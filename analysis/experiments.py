@@ -1,5 +1,11 @@
 """The experiments of the report: which models are trained, with which settings, and their results.
 
+The models come from the student's design (:mod:`analysis.architectures`):
+the baseline, the main CNN and the experiment's other variants. Every training
+run of a build is a :class:`~analysis.fits.Fit`, planned before any runs;
+:func:`run_experiment` runs one (cache or train), :mod:`analysis.workers`
+runs a build's list of them.
+
 Nothing here imports TensorFlow: results already in the cache are read back
 without it, and :mod:`analysis.training` is imported only when a model must
 actually be trained.
@@ -7,19 +13,22 @@ actually be trained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable
+import sys
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from analysis.architectures import DEFAULT_BASELINE, DEFAULT_CNN, Design, Experiment, apply_variant, variant_name
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset
-from analysis.environment import onednn_setting, training_versions
+from analysis.environment import native_stderr_silenced, training_environment, training_versions
+from analysis.fits import RESULT_FIELDS, Fit, FitEvents, ModelResult, ModelRuns, ModelSpec, TrainingSettings
 
-MAIN_KERNEL_SIZE = 3
 DEFAULT_KERNEL_SIZES = (3, 5, 7)
 # With 'valid' padding, two conv + 2x2 pool stages leave a positive feature
-# map on 28x28 inputs only for odd kernels up to 9.
+# map on 28x28 inputs only for odd kernels up to 9. (A project file's
+# [experiment] may vary the kernel of any CNN: its shapes are checked instead.)
 SUPPORTED_KERNEL_SIZES = (1, 3, 5, 7, 9)
 
 
@@ -39,154 +48,25 @@ def parse_kernel_sizes(value: str | list) -> tuple[int, ...]:
     return sizes
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """Which architecture to build; the name is the key used in report.json."""
-
-    architecture: str  # "baseline" or "cnn"
-    kernel_size: int | None = None
-
-    @property
-    def name(self) -> str:
-        return "baseline" if self.architecture == "baseline" else f"cnn_k{self.kernel_size}"
-
-    def to_dict(self) -> dict:
-        return {"architecture": self.architecture, "kernel_size": self.kernel_size}
-
-
-BASELINE = ModelSpec("baseline")
+BASELINE = ModelSpec("baseline", DEFAULT_BASELINE)
 
 
 def cnn(kernel_size: int) -> ModelSpec:
-    return ModelSpec("cnn", kernel_size)
+    """The course's CNN with ``kernel_size`` kernels."""
+    return ModelSpec(variant_name("kernel", kernel_size), apply_variant(DEFAULT_CNN, "kernel", kernel_size))
 
 
-@dataclass(frozen=True)
-class TrainingSettings:
-    """The training protocol; the defaults are the course's."""
-
-    epochs: int = 10
-    batch_size: int = 32
-    seed: int = 42
-    limit_train: int | None = None
-    validation_split: float = 0.1
-    # The protocol reshuffles the training images every epoch, as fit(shuffle=True)
-    # promises. False trains on one seeded order repeated in every epoch: what
-    # Keras 3's fit(x, y, shuffle=True) does after keras.utils.set_random_seed,
-    # measured by the report beside the protocol's own runs.
-    reshuffle: bool = True
-
-    def images_used(self, available: int) -> int:
-        """How many of ``available`` training images this run uses (``limit_train`` or all)."""
-        return available if self.limit_train is None else min(self.limit_train, available)
-
-    def images_fitted(self, available: int) -> int:
-        """Of those, how many are fitted on; Keras's ``validation_split`` holds out the rest, at the end."""
-        return int(self.images_used(available) * (1.0 - self.validation_split))
-
-    def to_dict(self) -> dict:
-        settings = {
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "seed": self.seed,
-            "limit_train": self.limit_train,
-            "validation_split": self.validation_split,
-            "optimizer": "Adam (default learning rate 0.001)",
-            "loss": "sparse categorical cross-entropy",
-        }
-        # Written only when it departs from the protocol, so that every result
-        # cached before the option existed keeps its key.
-        if not self.reshuffle:
-            settings["epoch_order"] = "fixed"
-        return settings
-
-
-@dataclass(frozen=True)
-class ModelResult:
-    """One trained and evaluated model."""
-
-    name: str
-    params: int
-    test_accuracy: float
-    test_loss: float
-    epochs: int
-    train_seconds: float
-    history: dict[str, list[float]]
-    layers: list[dict]
-    test_predictions: np.ndarray = field(repr=False)  # (n_test,) predicted digit
-    test_confidence: np.ndarray = field(repr=False)  # (n_test,) probability of the predicted digit
-    probes: dict = field(repr=False, default_factory=dict)  # see analysis.training.inspect_model
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        """The JSON form, as stored in the cache (predictions included)."""
-        return {
-            "name": self.name,
-            "params": self.params,
-            "test_accuracy": self.test_accuracy,
-            "test_loss": self.test_loss,
-            "epochs": self.epochs,
-            "train_seconds": self.train_seconds,
-            "history": self.history,
-            "layers": self.layers,
-            "test_predictions": self.test_predictions.astype(int).tolist(),
-            "test_confidence": np.round(self.test_confidence.astype(float), 5).tolist(),
-            "probes": self.probes,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict, cached: bool) -> ModelResult:
-        return cls(
-            name=data["name"],
-            params=int(data["params"]),
-            test_accuracy=float(data["test_accuracy"]),
-            test_loss=float(data["test_loss"]),
-            epochs=int(data["epochs"]),
-            train_seconds=float(data["train_seconds"]),
-            history={key: [float(v) for v in values] for key, values in data["history"].items()},
-            layers=list(data["layers"]),
-            test_predictions=np.asarray(data["test_predictions"], dtype=np.uint8),
-            test_confidence=np.asarray(data["test_confidence"], dtype=np.float32),
-            probes=data["probes"],
-            cached=cached,
-        )
-
-
-_RESULT_FIELDS = tuple(ModelResult.__dataclass_fields__.keys() - {"cached"})
-
-
-@dataclass(frozen=True)
-class ModelRuns:
-    """One model trained once per seed, with the statistics the report quotes."""
-
-    name: str
-    runs: tuple[ModelResult, ...]  # in seed order; runs[0] is the first seed's
-
-    @property
-    def params(self) -> int:
-        return self.runs[0].params
-
-    @property
-    def first(self) -> ModelResult:
-        """The run of the first seed, used where one trained model must be shown (confusions, mistakes)."""
-        return self.runs[0]
-
-    def mean(self, attribute: str) -> float:
-        return float(np.mean([getattr(run, attribute) for run in self.runs]))
-
-    def std(self, attribute: str) -> float | None:
-        """Sample standard deviation over seeds; None with a single seed, where it is unknown."""
-        if len(self.runs) < 2:
-            return None
-        return float(np.std([getattr(run, attribute) for run in self.runs], ddof=1))
+def kernel_design(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> Design:
+    """The course's networks, with its kernel-size experiment over ``kernel_sizes``."""
+    return Design(experiment=Experiment("kernel", tuple(sorted(set(kernel_sizes)))))
 
 
 @dataclass(frozen=True)
 class ExperimentResults:
-    """All trained models, by name, each with one run per seed."""
+    """All trained models, by name, each with one run per seed, and the design they were trained from."""
 
     models: dict[str, ModelRuns]
-    kernel_sizes: tuple[int, ...]
+    design: Design
     seeds: tuple[int, ...]
 
     @property
@@ -195,10 +75,8 @@ class ExperimentResults:
 
     @property
     def cnn(self) -> ModelRuns:
-        return self.models[cnn(MAIN_KERNEL_SIZE).name]
-
-    def kernel_results(self) -> list[tuple[int, ModelRuns]]:
-        return [(size, self.models[cnn(size).name]) for size in self.kernel_sizes]
+        """The main CNN: the student's own, which the probes and "inside the CNN" look at."""
+        return self.models[self.design.main_name]
 
 
 def confusion_matrix(true_labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -208,85 +86,120 @@ def confusion_matrix(true_labels: np.ndarray, predictions: np.ndarray, num_class
     return matrix
 
 
-def plan_experiments(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> list[ModelSpec]:
-    """The models to train: the baseline, the main 3x3 CNN, and the kernel sweep.
+def plan_experiments(design: Design | tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> list[ModelSpec]:
+    """The models to train: the baseline, the main CNN, and the experiment's other variants.
 
-    The 3x3 run of the sweep *is* the main CNN, so it appears once.
+    The variant equal to the main CNN *is* the main CNN, so it appears once.
+    A tuple of kernel sizes stands for the course's networks and kernel sweep.
     """
-    sizes = sorted(set(kernel_sizes) | {MAIN_KERNEL_SIZE})
-    return [BASELINE] + [cnn(size) for size in sizes]
+    design = design if isinstance(design, Design) else kernel_design(design)
+    return [ModelSpec(name, network) for name, network in design.networks().items()]
+
+
+def experiment_fits(settings: TrainingSettings, seeds: Sequence[int], design: Design) -> list[Fit]:
+    """The main experiment's fits: every planned model once per seed, seeds first.
+
+    The first seed's main CNN keeps its trained model: it is the report's
+    model artifact (on SageMaker, the job's model.tar.gz).
+    """
+    return [
+        Fit(spec, replace(settings, seed=seed), keep_model=(seed == seeds[0] and spec.name == design.main_name))
+        for seed in seeds
+        for spec in plan_experiments(design)
+    ]
+
+
+def collect_experiments(
+    results: Mapping[Fit, ModelResult], settings: TrainingSettings, seeds: Sequence[int], design: Design
+) -> ExperimentResults:
+    """The main experiment's results, from the results of a build's fits (which include :func:`experiment_fits`)."""
+    runs: dict[str, list[ModelResult]] = {}
+    for fit in experiment_fits(settings, seeds, design):
+        runs.setdefault(fit.spec.name, []).append(results[fit])
+    return ExperimentResults(
+        models={name: ModelRuns(name, tuple(model_runs)) for name, model_runs in runs.items()},
+        design=design,
+        seeds=tuple(seeds),
+    )
+
+
+def main_model_fit(settings: TrainingSettings, seeds: Sequence[int], design: Design) -> Fit:
+    """The fit whose trained model the build keeps: the main CNN, first seed."""
+    return next(fit for fit in experiment_fits(settings, seeds, design) if fit.keep_model)
 
 
 def experiment_key(spec: ModelSpec, settings: TrainingSettings, data_sha256: str) -> str:
-    """Everything that changes a result goes into its cache key."""
+    """Everything that changes a result goes into its cache key (see :func:`analysis.environment.training_environment`).
+
+    The model is its network (:meth:`analysis.architectures.Network.describe`):
+    its layers, or its builder file's content and the arguments it is called
+    with; the course's networks keep the description they always had.
+    """
     return make_key(
         {
             "model": spec.to_dict(),
             "settings": settings.to_dict(),
             "data_sha256": data_sha256,
             "versions": training_versions(),
-            "onednn": onednn_setting(),
+            **training_environment(),
         }
     )
 
 
-def run_experiments(
-    dataset: Dataset,
-    settings: TrainingSettings,
-    cache: ResultCache,
-    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES,
-    seeds: tuple[int, ...] | None = None,
-    force: bool = False,
-    echo: Callable[[str], None] = lambda message: None,
-) -> ExperimentResults:
-    """Train (or read back from the cache) every planned model once per seed, and evaluate each on the test set.
+def cached_result(fit: Fit, data_sha256: str, cache: ResultCache) -> ModelResult | None:
+    """``fit``'s finished result from the cache, or None; ``data_sha256`` is that of the fit's variant of the data.
 
-    Seeds come first in the loop, so an interrupted build has whole sets of
-    models to resume from; each result is stored the moment its training ends.
+    A fit that keeps its model counts as finished only with its model file.
     """
-    seeds = (settings.seed,) if seeds is None else tuple(seeds)
-    specs = plan_experiments(kernel_sizes)
-    runs: dict[str, list[ModelResult]] = {spec.name: [] for spec in specs}
-    total = len(specs) * len(seeds)
-    for seed_index, seed in enumerate(seeds):
-        seeded = replace(settings, seed=seed)
-        for spec_index, spec in enumerate(specs):
-            label = f"[{seed_index * len(specs) + spec_index + 1}/{total}] {spec.name} seed {seed}"
-            runs[spec.name].append(run_experiment(spec, dataset, seeded, cache, force=force, echo=echo, label=label))
-    return ExperimentResults(
-        models={name: ModelRuns(name, tuple(results)) for name, results in runs.items()},
-        kernel_sizes=tuple(sorted(set(kernel_sizes))),
-        seeds=seeds,
-    )
+    key = experiment_key(fit.spec, fit.settings, data_sha256)
+    stored = cache.load(key, required_fields=RESULT_FIELDS)
+    if stored is None or (fit.keep_model and not cache.model_path(key).is_file()):
+        return None
+    return ModelResult.from_dict(stored, cached=True)
 
 
 def run_experiment(
-    spec: ModelSpec,
+    fit: Fit,
     dataset: Dataset,
-    settings: TrainingSettings,
     cache: ResultCache,
     force: bool = False,
-    echo: Callable[[str], None] = lambda message: None,
-    label: str | None = None,
+    events: FitEvents | None = None,
 ) -> ModelResult:
-    """Train (or read back from the cache) one model, evaluate it on the test set, and cache a new result at once.
+    """Train (or read back from the cache) one fit, evaluate it on the test set, and cache a new result at once.
 
-    Separate from :func:`run_experiments` so that independent jobs (one per
-    model, as in a SageMaker pipeline) can fill a shared cache that a final
-    build then reads back.
+    ``dataset`` is the fit's own variant of the data. This is all a worker
+    process does with each fit; it also serves on its own where one fit at a
+    time is wanted.
     """
-    label = label or spec.name
-    key = experiment_key(spec, settings, dataset.sha256)
-    stored = None if force else cache.load(key, required_fields=_RESULT_FIELDS)
+    events = events or FitEvents()
+    stored = None if force else cached_result(fit, dataset.sha256, cache)
     if stored is not None:
-        result = ModelResult.from_dict(stored, cached=True)
-        echo(f"{label}: cached ({result.test_accuracy:.2%} test accuracy)")
-        return result
-    # Imported here, not at the top: it pulls in TensorFlow, which a fully cached build never needs.
-    from analysis.training import train_and_evaluate
-
-    echo(f"{label}: training {settings.epochs} epoch(s) on {settings.images_used(dataset.n_train):,} images")
-    result = train_and_evaluate(spec, dataset, settings, echo=lambda line: echo(f"{label} {line}"))
-    cache.store(key, {"model": spec.to_dict(), "settings": settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
-    echo(f"{label}: {result.test_accuracy:.2%} test accuracy, {result.train_seconds:.0f} s")
+        events.finished(fit, stored)
+        return stored
+    training = import_training()
+    key = experiment_key(fit.spec, fit.settings, dataset.sha256)
+    events.started(fit)
+    result = training.train_and_evaluate(
+        fit.spec,
+        dataset,
+        fit.settings,
+        on_epoch=lambda epoch, seconds, logs: events.epoch_finished(fit, epoch, seconds, logs),
+        # The model file first: a result whose fit keeps its model is only finished with it.
+        on_trained=(lambda model: cache.store_model(key, model.save)) if fit.keep_model else None,
+    )
+    cache.store(key, {"model": fit.spec.to_dict(), "settings": fit.settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
+    events.finished(fit, result)
     return result
+
+
+def import_training():
+    """:mod:`analysis.training`, imported on first use with TensorFlow's start-up lines hidden (unless ``--debug``).
+
+    Imported here, not at the top: it pulls in TensorFlow, which a fully
+    cached build never needs.
+    """
+    import analysis
+
+    with native_stderr_silenced(enabled="analysis.training" not in sys.modules and not analysis.tensorflow_logs_shown()):
+        import analysis.training
+    return analysis.training

@@ -1,40 +1,33 @@
-"""The two architectures the course compares, built with the Keras Functional API.
+"""Keras's side of the models: the course's two networks by name, the protocol's compile, and a model's layers.
 
-This module imports Keras (and so TensorFlow) at import time; code that only
-reads cached results must not import it, which keeps a cached rebuild fast.
+The networks themselves are specs (:mod:`analysis.architectures`), which
+build them with the Functional API. This module imports Keras (and so
+TensorFlow) at import time; code that only reads cached results must not
+import it, which keeps a cached rebuild fast.
 """
 
 from __future__ import annotations
 
 import keras
-from keras import layers
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from analysis.architectures import DEFAULT_BASELINE, DEFAULT_CNN, apply_variant, build_keras_model, variant_name
+
+# Keras's layer classes under the names the project file gives them; a builder's other layers keep their class name.
+_LAYER_TYPES = {
+    "InputLayer": "input", "Conv2D": "conv", "MaxPooling2D": "maxpool", "AveragePooling2D": "avgpool",
+    "GlobalAveragePooling2D": "globalavgpool", "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
+    "BatchNormalization": "batchnorm",
+}
 
 
-def make_baseline(input_shape: tuple[int, int, int] = INPUT_SHAPE, num_classes: int = NUM_CLASSES) -> keras.Model:
+def make_baseline() -> keras.Model:
     """Flatten -> Dense(128, relu) -> Dense(10, softmax): every pixel wired to every unit."""
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = layers.Flatten(name="flatten")(inputs)
-    x = layers.Dense(128, activation="relu", name="hidden")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="baseline")
+    return build_keras_model(DEFAULT_BASELINE, "baseline")
 
 
-def make_cnn(
-    kernel_size: int = 3, input_shape: tuple[int, int, int] = INPUT_SHAPE, num_classes: int = NUM_CLASSES
-) -> keras.Model:
+def make_cnn(kernel_size: int = 3) -> keras.Model:
     """Two conv/pool stages ('valid' padding) and a small dense head, as in the course notebook."""
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = layers.Conv2D(32, kernel_size, activation="relu", padding="valid", name="conv1")(inputs)
-    x = layers.MaxPooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(64, kernel_size, activation="relu", padding="valid", name="conv2")(x)
-    x = layers.MaxPooling2D(2, name="pool2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(64, activation="relu", name="hidden")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name=f"cnn_k{kernel_size}")
+    return build_keras_model(apply_variant(DEFAULT_CNN, "kernel", kernel_size), variant_name("kernel", kernel_size))
 
 
 def compile_for_training(model: keras.Model, **options) -> keras.Model:
@@ -53,10 +46,11 @@ def compile_for_training(model: keras.Model, **options) -> keras.Model:
 
 
 def describe_layers(model: keras.Model) -> list[dict]:
-    """Each layer's name, output shape (without the batch axis) and parameter count."""
+    """Each layer's name, type, output shape (without the batch axis) and parameter count."""
     return [
         {
             "name": layer.name,
+            "type": _LAYER_TYPES.get(type(layer).__name__, type(layer).__name__),
             "output_shape": list(layer.output.shape[1:]),
             "params": int(layer.count_params()),
         }

@@ -10,22 +10,22 @@
   images in every epoch, against the protocol's reshuffling (a check on the
   protocol itself, for students comparing with their own notebooks).
 
-The transforms here are plain numpy and exact; training goes through
-:func:`analysis.experiments.run_experiment`, so every probe run is cached like
-the main ones.
+The transforms here are plain numpy and exact. The probes' fits are planned
+here (:func:`probe_fits`) and run with the build's others, so every probe run
+is cached like the main ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from analysis.cache import ResultCache
+from analysis.architectures import Design
 from analysis.data import Dataset
-from analysis.experiments import BASELINE, MAIN_KERNEL_SIZE, ModelRuns, TrainingSettings, cnn, run_experiment
+from analysis.fits import ORIGINAL_DATA, Fit, ModelResult, ModelRuns, ModelSpec, TrainingSettings
 
 SHIFT_DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
 MAX_SHIFT = 6
@@ -34,8 +34,15 @@ MAX_SHIFT = 6
 SHIFT_TEST_IMAGES = 1000
 DATA_EFFICIENCY_SIZES = (1000, 5000, 20000)
 PERMUTATION_SEED = 2024
-PROBED_MODELS = (BASELINE, cnn(MAIN_KERNEL_SIZE))
-_PROBE_LABELS = {"permuted": "permuted pixels", "fixed order": "one fixed epoch order"}
+PERMUTED_DATA = "permuted"
+# Filters of the first conv layer, and channels of each conv layer's feature maps, kept for "inside the CNN".
+FILTERS_SHOWN = 32
+FEATURE_MAPS_SHOWN = 16
+
+
+def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
+    """The models the probes retrain: the student's baseline and main CNN."""
+    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn)
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -66,12 +73,11 @@ def permute_pixels(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
 def permuted_dataset(dataset: Dataset, seed: int = PERMUTATION_SEED) -> Dataset:
     """The dataset with one pixel permutation applied to train and test; its hash names the permutation."""
     permutation = make_permutation(dataset.x_train.shape[1] * dataset.x_train.shape[2], seed)
-    digest = hashlib.sha256(f"{dataset.sha256}:pixel-permutation:{seed}".encode()).hexdigest()
     return replace(
         dataset,
         x_train=permute_pixels(dataset.x_train, permutation),
         x_test=permute_pixels(dataset.x_test, permutation),
-        sha256=digest,
+        sha256=permutation_sha256(dataset.sha256, seed),
     )
 
 
@@ -104,43 +110,72 @@ def data_efficiency_sizes(n_train: int) -> list[int]:
     return [size for size in DATA_EFFICIENCY_SIZES if size < n_train] + [n_train]
 
 
-def run_probes(
-    dataset: Dataset,
-    settings: TrainingSettings,
-    cache: ResultCache,
-    seeds: tuple[int, ...],
-    main_runs: dict[str, ModelRuns],
-    force: bool = False,
-    echo: Callable[[str], None] = lambda message: None,
-) -> ProbeResults:
-    """Retrain the baseline and the main CNN on permuted pixels and on smaller training sets,
-    and the baseline once more with a fixed epoch order."""
-    sizes = data_efficiency_sizes(settings.images_used(dataset.n_train))
-    scrambled = permuted_dataset(dataset)
-    # (probe, models, data, settings); the baseline alone for the epoch order, where it trains in seconds.
-    jobs = [("permuted", PROBED_MODELS, scrambled, settings)] + [
-        (size, PROBED_MODELS, dataset, replace(settings, limit_train=size)) for size in sizes[:-1]
-    ] + [("fixed order", (BASELINE,), dataset, replace(settings, reshuffle=False))]
-    runs: dict[object, dict[str, list]] = {probe: {spec.name: [] for spec in specs} for probe, specs, _, _ in jobs}
-    total = sum(len(specs) for _, specs, _, _ in jobs) * len(seeds)
-    position = 0
+def permutation_sha256(data_sha256: str, seed: int = PERMUTATION_SEED) -> str:
+    """The name of the pixel-permuted variant of the data whose sha256 is ``data_sha256``."""
+    return hashlib.sha256(f"{data_sha256}:pixel-permutation:{seed}".encode()).hexdigest()
+
+
+# The variants of the data a fit can train on (:attr:`analysis.fits.Fit.data`):
+# how to derive each from the dataset, and its sha256 from the dataset's.
+DATA_VARIANTS: dict[str, tuple[Callable[[Dataset], Dataset], Callable[[str], str]]] = {
+    ORIGINAL_DATA: (lambda dataset: dataset, lambda sha256: sha256),
+    PERMUTED_DATA: (lambda dataset: permuted_dataset(dataset), permutation_sha256),
+}
+
+
+def variant_dataset(dataset: Dataset, variant: str) -> Dataset:
+    """``dataset`` as fits of ``variant`` see it."""
+    return DATA_VARIANTS[variant][0](dataset)
+
+
+def variant_sha256(data_sha256: str, variant: str) -> str:
+    """The sha256 of ``variant`` of the data whose sha256 is ``data_sha256``, without deriving the data."""
+    return DATA_VARIANTS[variant][1](data_sha256)
+
+
+def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int, design: Design) -> list[Fit]:
+    """The probes' fits, seeds first: the probed models on permuted pixels, then on each smaller training set,
+    then the baseline with one fixed epoch order (it trains in seconds)."""
+    sizes = data_efficiency_sizes(settings.images_used(n_train))
+    probed = probed_models(design)
+    fits = []
     for seed in seeds:
-        for probe, specs, data, probe_settings in jobs:
-            for spec in specs:
-                position += 1
-                what = _PROBE_LABELS.get(probe) or f"{probe:,} training images"
-                label = f"[probe {position}/{total}] {spec.name} seed {seed}, {what}"
-                result = run_experiment(spec, data, replace(probe_settings, seed=seed), cache, force=force, echo=echo, label=label)
-                runs[probe][spec.name].append(result)
+        seeded = replace(settings, seed=seed)
+        for spec in probed:
+            fits.append(Fit(spec, seeded, data=PERMUTED_DATA, purpose="permuted pixels"))
+        for size in sizes[:-1]:
+            for spec in probed:
+                fits.append(Fit(spec, replace(seeded, limit_train=size), purpose=f"{size:,} training images"))
+        fits.append(Fit(probed[0], replace(seeded, reshuffle=False), purpose="one fixed epoch order"))
+    return fits
 
-    def collect(probe) -> dict[str, ModelRuns]:
-        return {name: ModelRuns(name, tuple(results)) for name, results in runs[probe].items()}
 
+def collect_probes(
+    results: Mapping[Fit, ModelResult],
+    settings: TrainingSettings,
+    seeds: Sequence[int],
+    n_train: int,
+    main_runs: Mapping[str, ModelRuns],
+    design: Design,
+) -> ProbeResults:
+    """The probes' results, from the results of a build's fits (which include :func:`probe_fits`)."""
+    sizes = data_efficiency_sizes(settings.images_used(n_train))
+    probed = probed_models(design)
+    permuted: dict[str, list[ModelResult]] = {spec.name: [] for spec in probed}
+    by_size: dict[int, dict[str, list[ModelResult]]] = {size: {spec.name: [] for spec in probed} for size in sizes[:-1]}
+    fixed_order: list[ModelResult] = []
+    for fit in probe_fits(settings, seeds, n_train, design):
+        if fit.data == PERMUTED_DATA:
+            permuted[fit.spec.name].append(results[fit])
+        elif not fit.settings.reshuffle:
+            fixed_order.append(results[fit])
+        else:
+            by_size[fit.settings.limit_train][fit.spec.name].append(results[fit])
     return ProbeResults(
-        permuted=collect("permuted"),
+        permuted={name: ModelRuns(name, tuple(runs)) for name, runs in permuted.items()},
         by_training_size={
-            **{size: collect(size) for size in sizes[:-1]},
-            sizes[-1]: {spec.name: main_runs[spec.name] for spec in PROBED_MODELS},
+            **{size: {name: ModelRuns(name, tuple(runs)) for name, runs in models.items()} for size, models in by_size.items()},
+            sizes[-1]: {spec.name: main_runs[spec.name] for spec in probed},
         },
-        fixed_order=collect("fixed order")[BASELINE.name],
+        fixed_order=ModelRuns(probed[0].name, tuple(fixed_order)),
     )

@@ -1,4 +1,4 @@
-"""The build, top to bottom: data -> EDA -> experiments -> figures -> HTML -> PDF.
+"""The build, top to bottom: data -> EDA -> notes checked -> experiments -> figures -> HTML -> PDF.
 
 Everything is computed before anything is written, and every output is
 written atomically, so a failed or interrupted build never leaves a partial
@@ -8,93 +8,128 @@ the exception by design: each is cached the moment it finishes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
+from analysis.architectures import check_builders
 from analysis.cache import ResultCache, make_key
 from analysis.data import Dataset, load_dataset, resolve_data_path
 from analysis.eda import describe_dataset
-from analysis.environment import library_versions, onednn_setting
+from analysis.environment import library_versions, training_environment
 from analysis.errors import OptionError, OutputError, RenderError
-from analysis.experiments import run_experiments
+from analysis.experiments import cached_result, collect_experiments, experiment_fits, experiment_key, main_model_fit
+from analysis.fits import Fit
 from analysis.files import write_atomically
-from analysis.probes import run_probes
+from analysis.probes import collect_probes, probe_fits, variant_sha256
+from analysis.workers import run_fits
 from report.config import BuildConfig
+from report.progress import BuildProgress
+from report.source import source_digest
 
 
 @dataclass(frozen=True)
 class BuildOutputs:
-    """Where the report was written and what it says."""
+    """Where the report was written, what it says, and where the trained main CNN is kept (in the cache)."""
 
     pdf: Path
     html: Path
     json: Path
     summary: dict
+    model: Path
 
 
 class _StageTimer:
     """Wall time per stage, for the report's appendix."""
 
-    def __init__(self, echo: Callable[[str], None]):
+    def __init__(self, progress: BuildProgress):
         self.seconds: dict[str, float] = {}
-        self._echo = echo
+        self._progress = progress
 
     @contextmanager
     def stage(self, name: str, description: str) -> Iterator[None]:
-        self._echo(f"==> {description}")
+        self._progress.stage(description)
         started = time.perf_counter()
         yield
         self.seconds[name] = time.perf_counter() - started
 
 
-def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: None) -> BuildOutputs:
+def _unfinished_builders(fits: list[Fit], dataset: Dataset, cache: ResultCache, force: bool) -> set[str]:
+    """The names of the networks made by a builder function that some fit of this build has yet to train."""
+    return {
+        fit.spec.name for fit in fits
+        if fit.spec.network.builder is not None
+        and (force or cached_result(fit, variant_sha256(dataset.sha256, fit.data), cache) is None)
+    }
+
+
+def plan_fits(config: BuildConfig, n_train: int) -> list[Fit]:
+    """Every fit of the build, in the order they are handed out: the main experiment's, then the probes'."""
+    design = config.experiment_design
+    return experiment_fits(config.training, config.seed_list, design) + probe_fits(
+        config.training, config.seed_list, n_train, design
+    )
+
+
+def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOutputs:
     """Build the report described by ``config`` and write its PDF, HTML and JSON."""
+    progress = progress or BuildProgress()
     check_output_path(config.out)
-    cache = ResultCache(config.resolved_cache_dir, on_warning=lambda message: echo(f"warning: {message}"))
+    cache = ResultCache(config.resolved_cache_dir, on_warning=progress.warning)
     cache.prepare()
-    timer = _StageTimer(echo)
+    timer = _StageTimer(progress)
 
     with timer.stage("data", "Reading MNIST"):
         dataset = load_dataset(resolve_data_path(config.data))
-        echo(f"    {dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test")
+        progress.note(f"{dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test")
         if config.limit_train is not None and config.limit_train > dataset.n_train:
             raise OptionError(
                 f"Invalid value for '--limit-train': {config.limit_train:,} exceeds the {dataset.n_train:,} training "
                 f"images in {dataset.path}; lower it or drop it"
             )
 
+    model_path = cache.model_path(_main_model_key(config, dataset))
     report_key = _report_key(config, dataset)
     if not config.force:
-        reused = _restore_report(cache, report_key, config, echo)
+        reused = _restore_report(cache, report_key, config, model_path, progress)
         if reused is not None:
             return reused
 
     with timer.stage("eda", "Exploring the data"):
         eda = describe_dataset(dataset)
 
+    if config.project is not None:
+        # The student's notes, against the report this build will write: a
+        # placeholder naming nothing stops here, not after an hour of training.
+        progress.stage("Checking your notes against the report to come")
+        check_notes(config, dataset, eda)
+
+    fits = plan_fits(config, dataset.n_train)
+    builders = _unfinished_builders(fits, dataset, cache, config.force)
+    if builders:
+        # The student's builder functions, run once each before any model trains: a network with the
+        # wrong shapes stops the build here, not after the models before it have trained.
+        progress.stage("Checking the networks your builder functions make")
+        for warning in check_builders(config.experiment_design, builders):
+            progress.warning(warning)
+
+    jobs = config.resolved_jobs
     try:
-        with timer.stage("training", "Training models"):
-            experiments = run_experiments(
-                dataset, config.training, cache, kernel_sizes=config.kernel_sizes, seeds=config.seed_list,
-                force=config.force, echo=echo,
-            )
-        with timer.stage("probes", "Probing inductive bias (permuted pixels, smaller training sets)"):
-            probes = run_probes(
-                dataset, config.training, cache, seeds=config.seed_list, main_runs=experiments.models,
-                force=config.force, echo=echo,
-            )
+        with timer.stage("training", "Training models: the experiment, then the probes"):
+            results = run_fits(fits, dataset, cache, jobs=jobs, force=config.force, events=progress)
     except KeyboardInterrupt as interrupt:
         # Say what survived: every model that finished is already in the cache.
         raise type(interrupt)(
             f"every model that finished training is cached in {cache.directory}; "
             "run the same command again to resume from there"
         ) from None
+    experiments = collect_experiments(results, config.training, config.seed_list, config.experiment_design)
+    probes = collect_probes(results, config.training, config.seed_list, dataset.n_train, experiments.models,
+                            config.experiment_design)
 
     # Imported late: matplotlib and the renderer cost a second or two, and the
     # checks above should fail fast.
@@ -103,7 +138,8 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     from report.summary import summarize
 
     summary = summarize(
-        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds
+        dataset, eda, experiments, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds,
+        jobs=jobs,
     )
     with timer.stage("figures", "Drawing figures"):
         figures = make_figures(dataset, eda, experiments, summary, lang=config.lang)
@@ -111,7 +147,7 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     with timer.stage("html", "Rendering HTML"):
         # The HTML shows the stage times known by now; report.json gets all of them.
         summary["environment"]["stage_seconds"] = dict(timer.seconds)
-        html = render_html(summary, figures, lang=config.lang)
+        html = render_html(summary, figures, lang=config.lang, project=config.project)
 
     pdf, render_error = None, None
     try:
@@ -125,7 +161,7 @@ def build(config: BuildConfig, echo: Callable[[str], None] = lambda message: Non
     if render_error is not None:
         raise render_error
     cache.store_files(report_key, {path.suffix: data for path, data in outputs})
-    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
+    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary, model=model_path)
 
 
 def check_output_path(out: Path) -> None:
@@ -164,37 +200,70 @@ def _report_key(config: BuildConfig, dataset: Dataset) -> str:
         {
             "data_sha256": dataset.sha256,
             "settings": config.training.to_dict(),
-            "kernel_sizes": list(config.kernel_sizes),
+            # The networks (reasons included, which the report prints) and the experiment.
+            "design": config.experiment_design.fingerprint(),
             "seeds": list(config.seed_list),
             "lang": config.lang,
             "command_line": config.as_command_line(),
             "versions": library_versions(),
-            "onednn": onednn_setting(),
-            "code": _code_fingerprint(),
+            # Its numbers come from models trained under these settings (and on this kind of CPU).
+            **training_environment(),
+            # Any change to the program's code or templates renders the report anew.
+            "code": source_digest(),
+            # The title block's metadata, the notes' text and their images' bytes: an edit renders anew, from cached models.
+            "project": config.project.fingerprint() if config.project is not None else None,
         }
     )
 
 
-def _code_fingerprint() -> str:
-    """A hash of the project's own code and templates, so that any change to them renders the report anew."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted([*root.glob("analysis/*.py"), *root.glob("report/*.py"), *root.glob("templates/**/*.*")]):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+# The stages timed before the HTML is rendered: report.json's environment.stage_seconds as the notes see it.
+_STAGES_BEFORE_HTML = ("data", "eda", "training", "figures")
 
 
-def _restore_report(cache: ResultCache, key: str, config: BuildConfig, echo: Callable[[str], None]) -> BuildOutputs | None:
-    """Write the report a previous build made from exactly these inputs, skipping every later stage."""
+def check_notes(config: BuildConfig, dataset: Dataset, eda) -> None:
+    """Render the whole report with the project's notes, as this build will, from stand-in numbers and blank figures.
+
+    The structure is report.json's for these settings (summarize_plan), so a
+    placeholder that names nothing, a formula that cannot be set or a note that
+    leaves the report incomplete fails here, before any training.
+    """
+    from dataclasses import fields
+
+    from report.figures import Figures, Image
+    from report.render import render_html
+    from report.summary import summarize_plan
+
+    shape = summarize_plan(
+        dataset, eda, config.training, config.experiment_design, config.seed_list, config.lang,
+        config.as_command_line(shareable=True), {stage: 0.0 for stage in _STAGES_BEFORE_HTML},
+    )
+    blank = Image("data:,", 1, 1)
+    render_html(shape, Figures(**{field.name: blank for field in fields(Figures)}), config.lang, config.project)
+
+
+def _main_model_key(config: BuildConfig, dataset: Dataset) -> str:
+    """The cache key of the fit whose trained model the build keeps."""
+    fit = main_model_fit(config.training, config.seed_list, config.experiment_design)
+    return experiment_key(fit.spec, fit.settings, dataset.sha256)
+
+
+def _restore_report(
+    cache: ResultCache, key: str, config: BuildConfig, model: Path, progress: BuildProgress
+) -> BuildOutputs | None:
+    """Write the report a previous build made from exactly these inputs, skipping every later stage.
+
+    Only when the trained main CNN is still in the cache too: it is part of
+    what a build delivers (on SageMaker, the job's model artifact).
+    """
     files = cache.load_files(key, (".json", ".html", ".pdf"))
-    if files is None:
+    if files is None or not model.is_file():
         return None
     try:
         summary = json.loads(files[".json"])
     except (UnicodeDecodeError, json.JSONDecodeError):
-        echo(f"warning: cached report {cache.directory / key}.json is damaged; building it anew")
+        progress.warning(f"cached report {cache.directory / key}.json is damaged; building it anew")
         return None
     _write_files([(config.json_path, files[".json"]), (config.html_path, files[".html"]), (config.out, files[".pdf"])])
-    echo(f"Nothing changed since the report of {summary['environment']['generated_at']}: reused it from the cache (--force rebuilds)")
-    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary)
+    progress.note(f"Nothing changed since the report of {summary['environment']['generated_at']}: reused it from the cache (--force rebuilds)")
+    return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary, model=model)
 

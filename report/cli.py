@@ -10,17 +10,29 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from analysis import show_tensorflow_logs
 from analysis.data import DATA_ENV_VAR
-from analysis.errors import OptionError, ReportError
+from analysis.errors import OptionError, ProjectError, ReportError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
 from report.config import BuildConfig, default_cache_dir
 from report.i18n import LANGUAGES
-from report.sagemaker import (
+from report.progress import key_numbers, make_progress
+from report.project import (
+    PROJECT_FILE_NAME,
+    find_project_file,
+    init_project,
+    load_project,
+    merge_build_options,
+    resolve_design,
+)
+from report.sagemaker.launch import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_MAX_HOURS,
     DEFAULT_NAME,
@@ -33,14 +45,27 @@ from report.sagemaker import (
     run_report_job,
     schedule_report,
 )
-from report.sagemaker_job import detect_training_job, run_training_job
+from report.sagemaker.job import detect_training_job, run_training_job
 
 
-def _parse_kernel_sizes(context: click.Context, parameter: click.Parameter, value: str) -> tuple[int, ...]:
-    try:
-        return parse_kernel_sizes(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+class _KernelSizes(click.ParamType):
+    """``3,5,7`` on the command line, ``[3, 5, 7]`` (or ``"3,5,7"``) in the project file."""
+
+    name = "sizes"
+
+    def convert(self, value, parameter, context) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_kernel_sizes(value)
+        except ValueError as error:
+            self.fail(str(error), parameter, context)
+
+
+class _BadInput(click.ClickException):
+    """A mistake in the user's input files: one line, and exit code 2 like any other usage error."""
+
+    exit_code = 2
 
 
 class _ReportGroup(click.Group):
@@ -58,6 +83,8 @@ class _ReportGroup(click.Group):
             return super().invoke(context)
         except OptionError as error:
             raise click.UsageError(str(error), context) from None
+        except ProjectError as error:
+            raise _BadInput(str(error)) from None
         except ReportError as error:
             raise click.ClickException(str(error)) from None
         except KeyboardInterrupt as interrupt:
@@ -125,14 +152,17 @@ _SIGNALS = _Signals()
 
 
 @click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors.")
+@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors, and TensorFlow's own log lines.")
 @click.version_option(package_name="cnn-report")
 def main(debug: bool) -> None:
     """Measure why convolutional networks beat fully-connected ones on MNIST.
 
     Run `cnn-report build` to train the models and write the report as PDF,
-    HTML and JSON.
+    HTML and JSON; `cnn-report init` to make the report your own (your name,
+    your course, your words).
     """
+    if debug:
+        show_tensorflow_logs()
 
 
 @main.command()
@@ -148,45 +178,64 @@ def main(debug: bool) -> None:
               help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std.")
 @click.option("--limit-train", type=click.IntRange(min=20), default=None,
               help="Use only the first N training images (the last 10% of them for validation); for quick runs.")
-@click.option("--kernel-sizes", default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
-              callback=_parse_kernel_sizes, help="Kernel sizes compared in the kernel-size experiment.")
+@click.option("--kernel-sizes", type=_KernelSizes(), default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
+              help="Kernel sizes compared in the kernel-size experiment.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help=f"Where finished results are kept. Default: {default_cache_dir()}.")
 @click.option("--force", is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the report: en (English) or es (Spanish).")
-def build(out: Path, data: Path | None, epochs: int, batch_size: int, seed: int, seeds: int, limit_train: int | None,
-          kernel_sizes: tuple[int, ...], cache_dir: Path | None, force: bool, quiet: bool, lang: str) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Train this many models at once, each in its own process on one CPU; the numbers are the same for "
+                   "any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one.")
+@click.pass_context
+def build(context: click.Context, config_file: Path | None, **options) -> None:
     """Train the models, measure them, and write the report (PDF, HTML, JSON).
 
-    Inside a SageMaker training job, the data, output folders and settings come
-    from the job (see the README's SageMaker section).
+    Every option can also be set in the project file's [build] table; one given
+    here wins. Inside a SageMaker training job, the data, output folders and
+    settings come from the job (see the README's SageMaker section).
     """
-    config = BuildConfig(
-        out=out,
-        data=data,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        seeds=seeds,
-        limit_train=limit_train,
-        kernel_sizes=kernel_sizes,
-        cache_dir=cache_dir,
-        force=force,
-        quiet=quiet,
-        lang=lang,
-    )
-    def echo(message: str) -> None:
-        _SIGNALS.check()
-        if not quiet:
-            click.echo(message, err=True)
+    # The project file is checked in full here, before any data is read or model trained.
+    project_file = find_project_file(config_file)
+    project = load_project(project_file, context.command.params, context) if project_file is not None else None
+    options = merge_build_options(context, project)
+    given = context.get_parameter_source("kernel_sizes") == ParameterSource.COMMANDLINE or (
+        project is not None and "kernel_sizes" in project.build)
+    config = BuildConfig(project=project, **options, design=resolve_design(project, options["kernel_sizes"], given))
+    started = time.monotonic()
+    progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=_SIGNALS.check)
+    try:
+        for warning in config.design.warnings:
+            progress.warning(warning)
+        job = detect_training_job()
+        outputs = run_build(config, progress) if job is None else run_training_job(job, config, progress)
+        # A pipeline's one-model step fills the cache and writes no report.
+        if outputs is not None:
+            progress.summary([outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started)
+    finally:
+        progress.close()
 
-    job = detect_training_job()
-    outputs = run_build(config, echo=echo) if job is None else run_training_job(job, config, echo=echo)
-    # A pipeline's one-model step fills the cache and writes no report.
-    if outputs is not None:
-        echo(f"Wrote {outputs.pdf}, {outputs.html} and {outputs.json}")
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+def init(folder: Path) -> None:
+    """Start a project in FOLDER (default: here): a commented cnn-report.toml and an empty note per section.
+
+    Nothing changes in the report until you write: fill in [report] for your
+    title page, and the notes/*.md files for your own words. Existing files
+    are never overwritten.
+    """
+    written, kept = init_project(folder, build.params)
+    for path in written:
+        click.echo(f"Wrote {path}")
+    if kept:
+        click.echo(f"Kept {len(kept)} existing file(s) as they were: {', '.join(str(path) for path in kept)}")
+    click.echo(f"Next: edit {folder / PROJECT_FILE_NAME} and the notes, then run `cnn-report build`"
+               + (f" in {folder}" if folder != Path(".") else ""))
 
 
 @main.group()
@@ -214,10 +263,19 @@ def _launch_options(command):
         click.option("--max-hours", type=float, default=DEFAULT_MAX_HOURS, show_default=True,
                      help="Stop a job that runs longer than this."),
         click.option("--dry-run", is_flag=True, help="Print every AWS request as JSON and send none."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+                     help=f"The project file whose settings, networks, notes and images the job uses (they travel "
+                          f"with it). Default: ./{PROJECT_FILE_NAME} if there is one."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _launch_project(config_file: Path | None):
+    """The project a SageMaker launch carries: found and checked here, as `build` would, before anything is sent."""
+    project_file = find_project_file(config_file)
+    return load_project(project_file, build.params) if project_file is not None else None
 
 
 def _require(values: dict[str, object]) -> None:
@@ -234,11 +292,12 @@ def _require(values: dict[str, object]) -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the job and download the report.")
 def sagemaker_run(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
                   data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                  job_name: str | None, out_dir: Path, wait: bool) -> None:
+                  config_file: Path | None, job_name: str | None, out_dir: Path, wait: bool) -> None:
     """Build the report in a SageMaker training job and download it."""
     _require({"--role": role, "--bucket": bucket})
     session = open_session(region)
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
+                         project=_launch_project(config_file))
     aws = AwsRequests(session, dry_run=dry_run)
 
     def echo(message: str) -> None:
@@ -263,7 +322,7 @@ def sagemaker_run(role: str | None, bucket: str | None, region: str | None, inst
 @click.option("--delete", is_flag=True, help="Remove the schedule and the pipeline instead.")
 def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
                        data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                       expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
+                       config_file: Path | None, expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
                        delete: bool) -> None:
     """Create or update a SageMaker Pipeline that builds the report, and a schedule that starts it."""
     session = open_session(region)
@@ -273,7 +332,12 @@ def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None,
         click.echo(aws.to_json() if dry_run else f"Deleted schedule and pipeline {name} (where they existed)")
         return
     _require({"--role": role, "--bucket": bucket, "--cron": expression})
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours)
+    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
+                         project=_launch_project(config_file))
     pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
                                    parallel=parallel, data=data)
     click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,9 +36,10 @@ from matplotlib import ticker  # noqa: E402
 
 from analysis.data import Dataset  # noqa: E402
 from analysis.eda import EdaResults  # noqa: E402
-from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, confusion_matrix  # noqa: E402
+from analysis.experiments import ExperimentResults, confusion_matrix  # noqa: E402
+from analysis.fits import ModelResult, ModelRuns  # noqa: E402
 from report.i18n import NumberFormat, Translate, number_format, translator  # noqa: E402
-from report.names import display_name  # noqa: E402
+from report.names import display_name, value_label, variable_name  # noqa: E402
 
 _GAP = 2  # blank pixels between the images of a mosaic
 _WIDTH = 6.3  # inches: a little under the A4 text column at the report's margins (6.85 in)
@@ -67,15 +68,14 @@ _STYLE = {
 }
 COLOURS = {
     "baseline": "#d95f02",
-    "cnn": "#1b9e77",
+    "cnn": "#1b9e77",  # the main CNN, whatever its name
     "train": "#7570b3",
     "test": "#e7298a",
-    "cnn_k3": "#1b9e77",
-    "cnn_k5": "#386cb0",
-    "cnn_k7": "#a6761d",
 }
+# The experiment's other variants, in the order of its values (Dark2 and Set1 colours that stay apart from the above).
+VARIANT_COLOURS = ("#386cb0", "#a6761d", "#666666", "#e6ab02", "#7570b3", "#e41a1c")
 # A marker shape per model besides its colour, for readers who tell the colours apart badly (and for grey print).
-MARKERS = {"baseline": "o", "cnn_k3": "s"}
+MARKERS = {"baseline": "o", "cnn": "s"}
 MISCLASSIFIED_SHOWN = 12
 
 
@@ -103,7 +103,7 @@ class Figures:
     learning_curves: Image
     confusion_matrix: Image
     misclassified: Image
-    kernel_sizes: Image
+    experiment: Image
     translation: Image
     permutation: Image
     data_efficiency: Image
@@ -124,23 +124,53 @@ def make_figures(
     numbers = number_format(lang)
     probes = summary["probes"]
     inside = experiments.cnn.first.probes
+    looks = _ModelLooks(summary["experiment"], numbers, _)
     with plt.rc_context(_STYLE):
         return Figures(
             class_counts=_plot_class_counts(eda, _, numbers),
             samples=_plot_samples(dataset, eda),
             mean_images=_plot_mean_images(eda),
             intensity_histogram=_plot_intensity_histogram(eda, _, numbers),
-            learning_curves=_plot_learning_curves(experiments, _, numbers),
-            confusion_matrix=_plot_confusion_matrices(dataset.y_test, experiments, _, numbers),
+            learning_curves=_plot_learning_curves(experiments, looks, _, numbers),
+            confusion_matrix=_plot_confusion_matrices(dataset.y_test, experiments, looks, _, numbers),
             misclassified=_plot_misclassified(dataset, experiments.cnn.first, _, numbers),
-            kernel_sizes=_plot_kernel_sizes(experiments, _, numbers),
-            translation=_plot_translation(probes["translation"], _, numbers),
-            permutation=_plot_permutation(probes["permutation"], _, numbers),
-            data_efficiency=_plot_data_efficiency(probes["data_efficiency"], _, numbers),
-            parameter_efficiency=_plot_parameter_efficiency(probes["parameter_efficiency"], _, numbers),
+            experiment=_plot_experiment(summary["experiment"], _, numbers),
+            translation=_plot_translation(probes["translation"], looks, _, numbers),
+            permutation=_plot_permutation(probes["permutation"], looks, _, numbers),
+            data_efficiency=_plot_data_efficiency(probes["data_efficiency"], looks, _, numbers),
+            parameter_efficiency=_plot_parameter_efficiency(probes["parameter_efficiency"], looks, _, numbers),
             filters=_plot_filters(inside["conv1_filters"]),
-            feature_maps=_plot_feature_maps(dataset, inside["feature_maps"], _),
+            feature_maps=_plot_feature_maps(dataset, inside["feature_maps"], probes["inside"]["layers"], _),
         )
+
+
+class _ModelLooks:
+    """How each model is drawn: its colour, marker and display name, the same in every figure.
+
+    The baseline and the main CNN keep their colours whatever the student's
+    networks are; the experiment's other variants take theirs in order.
+    """
+
+    def __init__(self, experiment: dict, numbers: NumberFormat, translate: Translate):
+        self.main = experiment["main"]
+        others = [variant["name"] for variant in experiment["variants"] if variant["name"] != self.main]
+        self._colours = {"baseline": COLOURS["baseline"], self.main: COLOURS["cnn"]}
+        self._colours |= {name: VARIANT_COLOURS[index % len(VARIANT_COLOURS)] for index, name in enumerate(others)}
+        self._numbers, self._translate = numbers, translate
+
+    @property
+    def probed(self) -> tuple[str, str]:
+        """The models the probes compare: the baseline and the main CNN."""
+        return "baseline", self.main
+
+    def colour(self, name: str) -> str:
+        return self._colours.get(name, "#555555")
+
+    def marker(self, name: str) -> str:
+        return MARKERS["baseline" if name == "baseline" else "cnn"]
+
+    def name(self, name: str) -> str:
+        return display_name(name, self._translate, self._numbers)
 
 
 def misclassified_indices(true_labels: np.ndarray, result: ModelResult, limit: int = MISCLASSIFIED_SHOWN) -> np.ndarray:
@@ -285,11 +315,11 @@ def _plot_intensity_histogram(eda: EdaResults, _: Translate, numbers: NumberForm
     return _to_image(figure, numbers)
 
 
-def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
+def _plot_learning_curves(experiments: ExperimentResults, looks: _ModelLooks, _: Translate, numbers: NumberFormat) -> Image:
     figure, (accuracy_axis, loss_axis) = plt.subplots(1, 2, figsize=(_WIDTH, 2.7))
     splits = {"train": _("train"), "validation": _("validation")}
     for runs in (experiments.baseline, experiments.cnn):
-        colour, label = COLOURS[runs.name], display_name(runs.name, _)
+        colour, label, marker = looks.colour(runs.name), looks.name(runs.name), looks.marker(runs.name)
         for key, axis, style in (("accuracy", accuracy_axis, "train"), ("val_accuracy", accuracy_axis, "validation"),
                                  ("loss", loss_axis, "train"), ("val_loss", loss_axis, "validation")):
             if key not in runs.first.history:
@@ -298,7 +328,7 @@ def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers:
             epochs = np.arange(1, curves.shape[1] + 1)
             validation = style == "validation"
             # Markers on both, open for training: with a single epoch there is no line to tell them apart.
-            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--", marker=MARKERS[runs.name],
+            axis.plot(epochs, curves.mean(axis=0), color=colour, linestyle="-" if validation else "--", marker=marker,
                       markersize=3.5, markerfacecolor=colour if validation else "white", label=f"{label}, {splits[style]}")
             if len(curves) > 1:
                 # The band spans the seeds' lowest to highest value at each epoch.
@@ -315,11 +345,12 @@ def _plot_learning_curves(experiments: ExperimentResults, _: Translate, numbers:
     return _to_image(figure, numbers)
 
 
-def _plot_confusion_matrices(true_labels: np.ndarray, experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
+def _plot_confusion_matrices(true_labels: np.ndarray, experiments: ExperimentResults, looks: _ModelLooks, _: Translate,
+                             numbers: NumberFormat) -> Image:
     figure, axes = plt.subplots(1, 2, figsize=(_WIDTH, 3.4))
     for axis, runs in zip(axes, (experiments.baseline, experiments.cnn)):
         _draw_confusion_matrix(axis, confusion_matrix(true_labels, runs.first.test_predictions), _)
-        axis.set_title(display_name(runs.name, _))
+        axis.set_title(looks.name(runs.name))
     axes[1].set_ylabel("")
     figure.tight_layout(w_pad=1.0)
     return _to_image(figure, numbers)
@@ -374,21 +405,25 @@ def _plot_misclassified(dataset: Dataset, result: ModelResult, _: Translate, num
     return _to_image(figure, numbers)
 
 
-def _plot_kernel_sizes(experiments: ExperimentResults, _: Translate, numbers: NumberFormat) -> Image:
-    sizes = [size for size, _ in experiments.kernel_results()]
-    models: list[ModelRuns] = [runs for _, runs in experiments.kernel_results()]
+def _plot_experiment(experiment: dict, _: Translate, numbers: NumberFormat) -> Image:
+    """Test accuracy (line, with the seeds' spread) and parameter count (bars) for each value of the experiment."""
+    variants = experiment["variants"]
+    positions = np.arange(len(variants))
     figure, accuracy_axis = plt.subplots(figsize=(_WIDTH, 2.4))
-    spreads = [100 * (runs.std("test_accuracy") or 0.0) for runs in models]
-    accuracy_axis.errorbar(sizes, [100 * runs.mean("test_accuracy") for runs in models], yerr=spreads, marker="o",
+    spreads = [100 * (variant["test_accuracy_std"] or 0.0) for variant in variants]
+    accuracy_axis.errorbar(positions, [100 * variant["test_accuracy"] for variant in variants], yerr=spreads, marker="o",
                            capsize=3, color=COLOURS["cnn"], label=_("test accuracy"))
-    accuracy_axis.set_xlabel(_("kernel size (k × k)"))
+    accuracy_axis.set_xlabel(variable_name(experiment["vary"], _))
     accuracy_axis.set_ylabel(_("test accuracy (%)"), color=COLOURS["cnn"])
-    accuracy_axis.set_xticks(sizes)
+    # One position per value, evenly spaced and labelled as the tables label them (5×5, ×0.5, average, ...).
+    accuracy_axis.set_xticks(positions, [value_label(experiment["vary"], variant["value"], _, numbers) for variant in variants])
+    accuracy_axis.set_xlim(-0.6, len(variants) - 0.4)
     params_axis = accuracy_axis.twinx()
-    params_axis.bar(sizes, [runs.params / 1000 for runs in models], width=0.6, alpha=0.25, color=COLOURS["baseline"], label=_("parameters"))
+    params_axis.bar(positions, [variant["params"] / 1000 for variant in variants], width=0.5, alpha=0.25,
+                    color=COLOURS["baseline"], label=_("parameters"))
     params_axis.set_ylabel(_("parameters (thousands)"), color=COLOURS["baseline"])
     # Bars start at zero; the headroom keeps the accuracy line's error bars clear of the tallest bar's top.
-    params_axis.set_ylim(0, max(runs.params for runs in models) / 1000 * 1.25)
+    params_axis.set_ylim(0, max(variant["params"] for variant in variants) / 1000 * 1.25)
     params_axis.grid(False)
     params_axis.spines["right"].set_visible(True)
     # Draw the accuracy line above the bars.
@@ -397,19 +432,16 @@ def _plot_kernel_sizes(experiments: ExperimentResults, _: Translate, numbers: Nu
     return _to_image(figure, numbers)
 
 
-_PROBED = ("baseline", "cnn_k3")
-
-
-def _plot_translation(translation: dict, _: Translate, numbers: NumberFormat) -> Image:
+def _plot_translation(translation: dict, looks: _ModelLooks, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH, 2.6))
     distances = np.array(translation["distances"])
-    for name in _PROBED:
+    for name in looks.probed:
         curve = translation["models"][name]
         mean = 100 * np.array(curve["mean"])
-        axis.plot(distances, mean, marker=MARKERS[name], markersize=3.5, color=COLOURS[name], label=display_name(name, _))
+        axis.plot(distances, mean, marker=looks.marker(name), markersize=3.5, color=looks.colour(name), label=looks.name(name))
         if curve["std"] is not None:
             spread = 100 * np.array(curve["std"])
-            axis.fill_between(distances, mean - spread, mean + spread, color=COLOURS[name], alpha=0.2, linewidth=0)
+            axis.fill_between(distances, mean - spread, mean + spread, color=looks.colour(name), alpha=0.2, linewidth=0)
     axis.set_xlabel(_("shift (pixels, averaged over left, right, up and down)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.set_xticks(distances)
@@ -418,22 +450,22 @@ def _plot_translation(translation: dict, _: Translate, numbers: NumberFormat) ->
     return _to_image(figure, numbers)
 
 
-def _plot_permutation(permutation: dict, _: Translate, numbers: NumberFormat) -> Image:
+def _plot_permutation(permutation: dict, looks: _ModelLooks, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.6))
-    names = list(_PROBED)
+    names = list(looks.probed)
     positions = np.arange(len(names))
     width = 0.38
     for offset, key, hatch in ((-width / 2, "original", None), (width / 2, "permuted", "///")):
         values = [100 * permutation["models"][name][key] for name in names]
         errors = [100 * (permutation["models"][name][f"{key}_std"] or 0.0) for name in names]
         bars = axis.bar(positions + offset, values, width, yerr=errors, capsize=3, hatch=hatch,
-                        color=[COLOURS[name] for name in names], edgecolor="white", alpha=0.9 if key == "original" else 0.6)
+                        color=[looks.colour(name) for name in names], edgecolor="white", alpha=0.9 if key == "original" else 0.6)
         # The values themselves: on an axis from zero a drop of a few points is short, and it should still be read.
         axis.bar_label(bars, [numbers.percent(value / 100, 1) for value in values], padding=2, fontsize=MIN_FONT_SIZE)
     # Bars are lengths: the axis starts at zero, so their heights compare honestly.
     axis.set_ylim(0, 112)
     axis.set_yticks(range(0, 101, 20))
-    axis.set_xticks(positions, [display_name(name, _) for name in names])
+    axis.set_xticks(positions, [looks.name(name) for name in names])
     axis.set_ylabel(_("test accuracy (%)"))
     axis.grid(axis="x", visible=False)
     # The legend explains the hatching, in grey: the colours already name the models.
@@ -443,15 +475,15 @@ def _plot_permutation(permutation: dict, _: Translate, numbers: NumberFormat) ->
     return _to_image(figure, numbers)
 
 
-def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat) -> Image:
+def _plot_data_efficiency(efficiency: dict, looks: _ModelLooks, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH, 2.6))
     sizes = np.array(efficiency["sizes"])
-    for name in _PROBED:
+    for name in looks.probed:
         points = efficiency["models"][name]
         mean = np.array([100 * point["test_accuracy"] for point in points])
         spread = np.array([100 * (point["test_accuracy_std"] or 0.0) for point in points])
-        axis.errorbar(sizes, mean, yerr=spread, marker=MARKERS[name], markersize=3.5, capsize=3, color=COLOURS[name],
-                      label=display_name(name, _))
+        axis.errorbar(sizes, mean, yerr=spread, marker=looks.marker(name), markersize=3.5, capsize=3, color=looks.colour(name),
+                      label=looks.name(name))
     axis.set_xscale("log")
     axis.set_xticks(sizes, [numbers.integer(size) for size in sizes])
     axis.minorticks_off()
@@ -461,7 +493,7 @@ def _plot_data_efficiency(efficiency: dict, _: Translate, numbers: NumberFormat)
     return _to_image(figure, numbers)
 
 
-def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: NumberFormat) -> Image:
+def _plot_parameter_efficiency(points: list[dict], looks: _ModelLooks, _: Translate, numbers: NumberFormat) -> Image:
     figure, axis = plt.subplots(figsize=(_WIDTH * 0.62, 2.8))
     # Models of similar size and accuracy sit close together: a legend above names them where labels beside the
     # points would cross each other's error bars, and a marker shape per model does not rely on colour alone.
@@ -469,8 +501,8 @@ def _plot_parameter_efficiency(points: list[dict], _: Translate, numbers: Number
     for position, point in enumerate(points):
         name = point["name"]
         axis.errorbar(point["params"] / 1000, 100 * point["test_accuracy"], yerr=100 * (point["test_accuracy_std"] or 0.0),
-                      marker=markers[position % len(markers)], capsize=3, color=COLOURS.get(name, "#555555"),
-                      label=display_name(name, _))
+                      marker=markers[position % len(markers)], capsize=3, color=looks.colour(name),
+                      label=looks.name(name))
     axis.set_xlabel(_("parameters (thousands)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.xaxis.set_major_locator(ticker.MaxNLocator(4))
@@ -488,19 +520,21 @@ def _plot_filters(filters: list) -> Image:
     return _to_image(figure)
 
 
-def _plot_feature_maps(dataset: Dataset, maps: dict, _: Translate) -> Image:
-    figure = plt.figure(figsize=(_WIDTH, 3.4))
-    grid = figure.add_gridspec(2, 2, width_ratios=[1, 4.2])
+def _plot_feature_maps(dataset: Dataset, maps: dict, names: list[str], _: Translate) -> Image:
+    # The first two conv layers (one, in a CNN with a single conv layer), under their names in the network.
+    shown = [key for key in ("conv1", "conv2") if key in maps]
+    figure = plt.figure(figsize=(_WIDTH, 1.7 * max(2, len(shown))))
+    grid = figure.add_gridspec(len(shown), 2, width_ratios=[1, 4.2])
     digit_axis = figure.add_subplot(grid[:, 0])
     digit_axis.imshow(dataset.x_test[maps["test_index"]], cmap="gray_r")
     digit_axis.set_title(_("input"), fontsize=8)
     digit_axis.axis("off")
-    for row, (name, title) in enumerate((("conv1", _("conv1")), ("conv2", _("conv2")))):
-        stack = np.array(maps[name])
+    for row, key in enumerate(shown):
+        stack = np.array(maps[key])
         # Each map on its own scale, as its filter's activations have their own range.
         peaks = stack.reshape(len(stack), -1).max(axis=1)
         normalised = stack / np.where(peaks > 0, peaks, 1.0)[:, None, None]
         axis = figure.add_subplot(grid[row, 1])
         _show_mosaic(axis, normalised, columns=8, cmap="viridis", vmin=0, vmax=1)
-        axis.set_title(title, fontsize=8, loc="left")
+        axis.set_title(names[row], fontsize=8, loc="left")
     return _to_image(figure)

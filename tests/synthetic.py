@@ -18,7 +18,8 @@ import numpy as np
 
 from analysis.data import Dataset
 from analysis.eda import describe_dataset
-from analysis.experiments import ExperimentResults, ModelResult, ModelRuns, TrainingSettings
+from analysis.experiments import ExperimentResults, kernel_design
+from analysis.fits import ModelResult, ModelRuns, TrainingSettings
 from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, ProbeResults
 from report.figures import Figures, Image
 from report.render import render_html
@@ -30,12 +31,12 @@ BASE, CNN = "baseline", "cnn_k3"
 
 
 def baseline_layers() -> list[dict]:
-    """The course's baseline, layer by layer, with parameter counts worked out by hand."""
+    """The course's baseline, layer by layer as Keras describes it, with parameter counts worked out by hand."""
     return [
-        {"name": "image", "output_shape": [28, 28, 1], "params": 0},
-        {"name": "flatten", "output_shape": [784], "params": 0},
-        {"name": "hidden", "output_shape": [128], "params": 784 * 128 + 128},
-        {"name": "probabilities", "output_shape": [10], "params": 128 * 10 + 10},
+        {"name": "image", "type": "input", "output_shape": [28, 28, 1], "params": 0},
+        {"name": "flatten", "type": "flatten", "output_shape": [784], "params": 0},
+        {"name": "hidden", "type": "dense", "output_shape": [128], "params": 784 * 128 + 128},
+        {"name": "probabilities", "type": "dense", "output_shape": [10], "params": 128 * 10 + 10},
     ]
 
 
@@ -48,14 +49,14 @@ def cnn_layers(kernel_size: int) -> list[dict]:
     pool2 = conv2 // 2
     flattened = pool2 * pool2 * 64
     return [
-        {"name": "image", "output_shape": [28, 28, 1], "params": 0},
-        {"name": "conv1", "output_shape": [conv1, conv1, 32], "params": 32 * (k * k * 1 + 1)},
-        {"name": "pool1", "output_shape": [pool1, pool1, 32], "params": 0},
-        {"name": "conv2", "output_shape": [conv2, conv2, 64], "params": 64 * (k * k * 32 + 1)},
-        {"name": "pool2", "output_shape": [pool2, pool2, 64], "params": 0},
-        {"name": "flatten", "output_shape": [flattened], "params": 0},
-        {"name": "hidden", "output_shape": [64], "params": 64 * (flattened + 1)},
-        {"name": "probabilities", "output_shape": [10], "params": 64 * 10 + 10},
+        {"name": "image", "type": "input", "output_shape": [28, 28, 1], "params": 0},
+        {"name": "conv1", "type": "conv", "output_shape": [conv1, conv1, 32], "params": 32 * (k * k * 1 + 1)},
+        {"name": "pool1", "type": "maxpool", "output_shape": [pool1, pool1, 32], "params": 0},
+        {"name": "conv2", "type": "conv", "output_shape": [conv2, conv2, 64], "params": 64 * (k * k * 32 + 1)},
+        {"name": "pool2", "type": "maxpool", "output_shape": [pool2, pool2, 64], "params": 0},
+        {"name": "flatten", "type": "flatten", "output_shape": [flattened], "params": 0},
+        {"name": "hidden", "type": "dense", "output_shape": [64], "params": 64 * (flattened + 1)},
+        {"name": "probabilities", "type": "dense", "output_shape": [10], "params": 64 * 10 + 10},
     ]
 
 
@@ -192,7 +193,7 @@ class Built:
 
 
 def build(scenario: Scenario = Scenario()) -> Built:
-    """The result objects of ``scenario``, as run_experiments and run_probes would return them."""
+    """The result objects of ``scenario``, as collect_experiments and collect_probes would return them."""
     dataset = make_dataset(scenario.train_counts)
     y_test = dataset.y_test
     count = len(scenario.seeds)
@@ -215,7 +216,7 @@ def build(scenario: Scenario = Scenario()) -> Built:
                             final_accuracy=scenario.cnn_final if main else (0.99, 0.98),
                             shift_curve=list(scenario.cnn_shift) if main else None,
                             wrong_digits=scenario.cnn_wrong_digits if main else None)
-    experiments = ExperimentResults(models=models, kernel_sizes=tuple(sorted(scenario.kernels)), seeds=scenario.seeds)
+    experiments = ExperimentResults(models=models, design=kernel_design(tuple(scenario.kernels)), seeds=scenario.seeds)
 
     losses = {BASE: scenario.baseline_loss, CNN: scenario.cnn_loss}
     layers = {BASE: baseline_layers(), CNN: cnn_layers(3)}

@@ -6,7 +6,8 @@ import json
 
 from analysis.cache import ResultCache, make_key
 from analysis.data import load_dataset
-from analysis.experiments import BASELINE, TrainingSettings, cnn, experiment_key, plan_experiments
+from analysis.experiments import BASELINE, cnn, experiment_key, plan_experiments
+from analysis.fits import TrainingSettings
 from report.build import _report_key
 from report.config import BuildConfig
 
@@ -78,3 +79,16 @@ def test_damaged_entries_warn_and_read_as_missing(tmp_path):
 
     assert len(warnings) == 4
     assert all("ignored and recomputed" in warning for warning in warnings)
+
+
+def test_the_course_networks_keep_the_cache_keys_they_had_before_networks_were_specs():
+    # Keys as experiment_key built them when a model was ("baseline" | "cnn", kernel size): results cached by
+    # earlier versions are found, not retrained.
+    from analysis.environment import training_environment, training_versions
+
+    settings = TrainingSettings(epochs=2, limit_train=3000)
+    for spec, model in ((BASELINE, {"architecture": "baseline", "kernel_size": None}),
+                        (cnn(5), {"architecture": "cnn", "kernel_size": 5})):
+        before = make_key({"model": model, "settings": settings.to_dict(), "data_sha256": "abc",
+                           "versions": training_versions(), **training_environment()})
+        assert experiment_key(spec, settings, "abc") == before

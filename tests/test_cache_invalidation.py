@@ -1,8 +1,8 @@
 """What a rebuild reuses and what it redoes: a template or code edit renders again, ``--force`` trains again.
 
-The report's cache key holds a fingerprint of the project's code and templates. These tests point the build at a
-copy of the project (``report.build.__file__`` and the template folder), edit the copy, and watch what the next
-build does: whether it hands back the cached report, renders from the cached models, or trains anew. Training is
+The report's cache key holds a digest of the program's code and templates (:func:`report.source.source_digest`).
+These tests point the build at a copy of the project (the digest's folder and the template folder), edit the copy,
+and watch what the next build does: whether it hands back the cached report, renders from the cached models, or trains anew. Training is
 seen in the cache itself (each model's entry is rewritten when it is trained), not in the progress text.
 """
 
@@ -19,9 +19,10 @@ from click.testing import CliRunner
 import report.build
 import report.render
 from analysis.data import load_dataset
-from report.build import _code_fingerprint, _report_key
+from report.build import _report_key
 from report.cli import main
 from report.config import BuildConfig
+from report.source import source_digest
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -32,10 +33,11 @@ def project_copy(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "project"
     for folder in ("analysis", "report", "templates"):
         shutil.copytree(PROJECT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(PROJECT / "pyproject.toml", root / "pyproject.toml")
     (root / "README.md").write_text("# cnn-report\n")
     (root / "tests").mkdir()
     (root / "tests" / "test_something.py").write_text("def test_it():\n    pass\n")
-    monkeypatch.setattr(report.build, "__file__", str(root / "report" / "build.py"))
+    monkeypatch.setattr(report.build, "source_digest", lambda: source_digest(root))
     return root
 
 
@@ -47,23 +49,24 @@ def _append(path: Path, text: str) -> None:
 @pytest.mark.parametrize("edited", [
     "templates/report.html.j2", "templates/probes.html.j2", "templates/report.css", "templates/i18n/es/report.json",
     "templates/a_new_partial.html.j2", "analysis/experiments.py", "analysis/training.py", "analysis/a_new_module.py",
-    "report/summary.py", "report/render.py", "report/i18n.py",
+    "templates/experiment.html.j2", "analysis/architectures.py", "report/summary.py", "report/render.py",
+    "report/i18n.py", "pyproject.toml",
 ])
 def test_editing_code_or_templates_changes_the_fingerprint(project_copy, edited):
-    before = _code_fingerprint()
-    assert _code_fingerprint() == before  # stable while nothing changes
+    before = source_digest(project_copy)
+    assert source_digest(project_copy) == before  # stable while nothing changes
     _append(project_copy / edited, "\n")
-    assert _code_fingerprint() != before, f"an edit of {edited} would reuse the report rendered before it"
+    assert source_digest(project_copy) != before, f"an edit of {edited} would reuse the report rendered before it"
 
 
 @pytest.mark.parametrize("edited", ["README.md", "tests/test_something.py"])
 def test_editing_what_the_report_does_not_depend_on_keeps_the_fingerprint(project_copy, edited):
-    before = _code_fingerprint()
+    before = source_digest(project_copy)
     _append(project_copy / edited, "\n# more\n")
-    assert _code_fingerprint() == before
+    assert source_digest(project_copy) == before
 
 
-def test_the_report_key_follows_every_setting_that_changes_the_report(tmp_path, tiny_npz):
+def test_the_report_key_follows_every_setting_that_changes_the_report(tmp_path, tiny_npz, monkeypatch):
     dataset = load_dataset(tiny_npz)
     base = BuildConfig(out=tmp_path / "r.pdf", data=tiny_npz)
     key = _report_key(base, dataset)
@@ -74,9 +77,12 @@ def test_the_report_key_follows_every_setting_that_changes_the_report(tmp_path, 
     )]
     assert len({_report_key(config, dataset) for config in changed} | {key}) == len(changed) + 1
     assert _report_key(base, replace(dataset, sha256="f" * 64)) != key
-    # Neither --quiet nor where the cache lives changes what the report says.
-    same = BuildConfig(out=tmp_path / "r.pdf", data=tiny_npz, quiet=True, cache_dir=tmp_path / "elsewhere")
+    # Neither --quiet, nor where the cache lives, nor how many fits train at once changes what the report says.
+    same = BuildConfig(out=tmp_path / "r.pdf", data=tiny_npz, quiet=True, cache_dir=tmp_path / "elsewhere", jobs=2)
     assert _report_key(same, dataset) == key
+    # Other program code or templates: another report.
+    monkeypatch.setattr(report.build, "source_digest", lambda: "another program")
+    assert _report_key(base, dataset) != key
 
 
 def _model_entries(cache: Path) -> dict[str, int]:

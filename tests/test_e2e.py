@@ -140,11 +140,12 @@ def test_comparison_block_agrees_with_the_models(built):
     assert comparison["gain_beyond_spread"] is (abs(cnn["test_accuracy"] - base["test_accuracy"]) > spread)
     assert comparison["error_ratio"] == pytest.approx(base["test_mistakes"] / cnn["test_mistakes"])
     assert comparison["params_ratio"] == pytest.approx(121_930 / 101_770)
-    accuracies = {size: models[f"cnn_k{size}"]["test_accuracy"] for size in (3, 5, 7)}
-    assert accuracies[comparison["best_kernel"]] == max(accuracies.values())
-    assert accuracies[comparison["worst_kernel"]] == min(accuracies.values())
-    assert comparison["kernel_spread_pp"] == pytest.approx(100 * (max(accuracies.values()) - min(accuracies.values())))
-    assert comparison["kernel_params_monotonic"] is False  # 121,930, 118,346, 119,114
+    experiment = built["summary"]["experiment"]
+    accuracies = {name: models[name]["test_accuracy"] for name in ("cnn_k3", "cnn_k5", "cnn_k7")}
+    assert accuracies[experiment["best"]] == max(accuracies.values())
+    assert accuracies[experiment["worst"]] == min(accuracies.values())
+    assert experiment["spread_pp"] == pytest.approx(100 * (max(accuracies.values()) - min(accuracies.values())))
+    assert experiment["params_monotonic"] is False  # 121,930, 118,346, 119,114
     assert (comparison["conv1_params"], comparison["conv1_positions"], comparison["conv1_filters"]) == (320, 676, 32)
     assert comparison["dense_equivalent_weights"] == 784 * 676 * 32
 

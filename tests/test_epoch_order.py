@@ -16,7 +16,8 @@ import tensorflow as tf
 
 import analysis.training
 from analysis.data import load_dataset
-from analysis.experiments import BASELINE, ModelResult, ModelRuns, TrainingSettings, experiment_key
+from analysis.experiments import BASELINE, experiment_key
+from analysis.fits import ModelResult, ModelRuns, TrainingSettings
 from analysis.training import split_for_validation, train_and_evaluate
 from report.summary import _summarize_epoch_order
 
@@ -66,8 +67,8 @@ def _epochs_seen(monkeypatch, tiny_npz, settings: TrainingSettings) -> tuple[lis
 
     fit_model = analysis.training.fit_model
 
-    def fit_with_epoch_starts(model, training_data, validation_data, settings, echo=lambda message: None, callbacks=()):
-        return fit_model(model, training_data, validation_data, settings, echo, [*callbacks, _EpochStarts(batches, starts)])
+    def fit_with_epoch_starts(model, training_data, validation_data, settings, on_epoch=None, callbacks=()):
+        return fit_model(model, training_data, validation_data, settings, on_epoch, [*callbacks, _EpochStarts(batches, starts)])
 
     monkeypatch.setattr(analysis.training, "build_model", recording_model)
     monkeypatch.setattr(analysis.training, "fit_model", fit_with_epoch_starts)

@@ -1,42 +1,47 @@
 """The experiment plan and its cache, with a stand-in for training: what is trained, when, and what is read back.
 
-``run_experiment`` imports :mod:`analysis.training` only when a model must be trained; these tests put a stand-in
-module in its place that records each call and returns a result made from the settings, so every number read back
-can be traced to the training call that made it. No TensorFlow is imported.
+``run_experiment`` imports :mod:`analysis.training` only when a model must be trained (``import_training``); these
+tests put a stand-in in its place that records each call and returns a result made from the settings, so every number
+read back can be traced to the training call that made it. Fits run through :func:`analysis.workers.run_fits` with
+one job, in this process. No TensorFlow is imported.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import types
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import analysis.experiments as experiments
 import synthetic
+from analysis.architectures import Design, Experiment
 from analysis.cache import ResultCache
 from analysis.experiments import (
     BASELINE,
     DEFAULT_KERNEL_SIZES,
-    MAIN_KERNEL_SIZE,
     ExperimentResults,
-    ModelResult,
-    ModelRuns,
-    ModelSpec,
-    TrainingSettings,
     cnn,
+    collect_experiments,
+    experiment_fits,
     experiment_key,
+    kernel_design,
+    main_model_fit,
     parse_kernel_sizes,
     plan_experiments,
     run_experiment,
-    run_experiments,
 )
+from analysis.fits import Fit, FitEvents, ModelResult, ModelRuns, TrainingSettings
+from analysis.workers import run_fits
 
 
-# The key of the default 3x3 CNN on data "000...", pinned: results cached by earlier versions must keep their keys.
-KNOWN_KEY = "c41a1333653250f640e6f0505d9dc44c"
+class FakeModel:
+    """What ``on_trained`` gets: a model that can save itself."""
+
+    def save(self, path: Path) -> None:
+        Path(path).write_bytes(b"a trained model")
 
 
 class FakeTraining:
@@ -45,10 +50,14 @@ class FakeTraining:
     def __init__(self):
         self.calls: list[tuple[str, int, int, int | None]] = []
 
-    def train_and_evaluate(self, spec, dataset, settings, echo=lambda line: None):
+    def train_and_evaluate(self, spec, dataset, settings, on_epoch=None, on_trained=None):
         self.calls.append((spec.name, settings.seed, settings.epochs, settings.limit_train))
-        echo("epoch 1/1, loss 0.1000")
-        layers = synthetic.baseline_layers() if spec.architecture == "baseline" else synthetic.cnn_layers(spec.kernel_size)
+        if on_epoch is not None:
+            on_epoch(1, 0.5, {"loss": 0.1})
+        if on_trained is not None:
+            on_trained(FakeModel())
+        layers = synthetic.baseline_layers() if spec.architecture == "baseline" else synthetic.cnn_layers(
+            spec.network.layers[0].kernel)
         # Mistakes and loss encode the seed, so a result read back can be traced to the call that trained it.
         return replace(
             synthetic.model_run(spec.name, settings.seed % 100, settings.seed / 1000, dataset.y_test, layers=layers,
@@ -57,12 +66,24 @@ class FakeTraining:
         )
 
 
+class Recorder(FitEvents):
+    def __init__(self):
+        self.events = []
+
+    def started(self, fit):
+        self.events.append(("started", fit.label))
+
+    def epoch_finished(self, fit, epoch, seconds, logs):
+        self.events.append(("epoch", fit.label, epoch))
+
+    def finished(self, fit, result):
+        self.events.append(("finished", fit.label, result.cached))
+
+
 @pytest.fixture
 def training(monkeypatch) -> FakeTraining:
     fake = FakeTraining()
-    module = types.ModuleType("analysis.training")
-    module.train_and_evaluate = fake.train_and_evaluate
-    monkeypatch.setitem(sys.modules, "analysis.training", module)
+    monkeypatch.setattr(experiments, "import_training", lambda: fake)
     return fake
 
 
@@ -72,33 +93,48 @@ def dataset():
 
 
 def test_a_model_is_trained_once_then_read_back_and_force_trains_it_again(tmp_path, training, dataset):
-    cache, settings, lines = ResultCache(tmp_path), TrainingSettings(epochs=2, seed=7), []
-    first = run_experiment(cnn(5), dataset, settings, cache, echo=lines.append)
+    cache, settings, events = ResultCache(tmp_path), TrainingSettings(epochs=2, seed=7), Recorder()
+    fit = Fit(cnn(5), settings)
+    first = run_experiment(fit, dataset, cache, events=events)
     assert training.calls == [("cnn_k5", 7, 2, None)]
     assert first.cached is False and first.test_accuracy == pytest.approx(0.993)
-    assert lines == ["cnn_k5: training 2 epoch(s) on 600 images", "cnn_k5 epoch 1/1, loss 0.1000",
-                     "cnn_k5: 99.30% test accuracy, 12 s"]
+    assert events.events == [("started", "cnn_k5 seed 7"), ("epoch", "cnn_k5 seed 7", 1), ("finished", "cnn_k5 seed 7", False)]
 
-    lines.clear()
-    again = run_experiment(cnn(5), dataset, settings, cache, echo=lines.append, label="[2/8] cnn_k5 seed 7")
+    events.events.clear()
+    again = run_experiment(fit, dataset, cache, events=events)
     assert len(training.calls) == 1, "a cached model was trained again"
     assert again.cached is True
-    assert lines == ["[2/8] cnn_k5 seed 7: cached (99.30% test accuracy)"]
+    assert events.events == [("finished", "cnn_k5 seed 7", True)]
     for name in ("name", "params", "test_accuracy", "test_loss", "epochs", "train_seconds", "history", "layers", "probes"):
         assert getattr(again, name) == getattr(first, name), name
     np.testing.assert_array_equal(again.test_predictions, first.test_predictions)
 
-    forced = run_experiment(cnn(5), dataset, settings, cache, force=True)
+    forced = run_experiment(fit, dataset, cache, force=True)
     assert len(training.calls) == 2 and forced.cached is False
-    # Other settings are another model: trained, not read back.
-    run_experiment(cnn(5), dataset, replace(settings, batch_size=64), cache)
-    run_experiment(cnn(5), replace(dataset, sha256="a" * 64), settings, cache)
-    assert len(training.calls) == 4
+    # Other settings or other data are another model: trained, not read back.
+    run_experiment(Fit(cnn(5), replace(settings, batch_size=64)), dataset, cache)
+    run_experiment(Fit(cnn(5), replace(settings, reshuffle=False)), dataset, cache)
+    run_experiment(fit, replace(dataset, sha256="a" * 64), cache)
+    assert len(training.calls) == 5
+
+
+def test_a_fit_that_keeps_its_model_is_finished_only_with_the_model_file(tmp_path, training, dataset):
+    cache, settings = ResultCache(tmp_path), TrainingSettings(seed=3)
+    fit = Fit(cnn(3), settings, keep_model=True)
+    run_experiment(fit, dataset, cache)
+    model = cache.model_path(experiment_key(fit.spec, settings, dataset.sha256))
+    assert model.read_bytes() == b"a trained model"
+    assert run_experiment(fit, dataset, cache).cached is True and len(training.calls) == 1
+    model.unlink()
+    assert run_experiment(fit, dataset, cache).cached is False and len(training.calls) == 2
+    assert model.is_file()
+    # The same network and settings without keeping the model: the result is enough.
+    assert run_experiment(Fit(cnn(3), settings), dataset, cache).cached is True
 
 
 def test_a_cached_entry_is_stored_with_what_describes_it(tmp_path, training, dataset):
     cache, settings = ResultCache(tmp_path), TrainingSettings(seed=3)
-    run_experiment(BASELINE, dataset, settings, cache)
+    run_experiment(Fit(BASELINE, settings), dataset, cache)
     entry = cache.path_for(experiment_key(BASELINE, settings, dataset.sha256))
     stored = json.loads(entry.read_text())
     assert stored["description"] == {"model": {"architecture": "baseline", "kernel_size": None},
@@ -107,31 +143,40 @@ def test_a_cached_entry_is_stored_with_what_describes_it(tmp_path, training, dat
 
 
 def test_experiments_run_seed_by_seed_over_the_planned_models(tmp_path, training, dataset):
-    lines = []
-    results = run_experiments(dataset, TrainingSettings(epochs=1, seed=42), ResultCache(tmp_path), kernel_sizes=(7, 5, 5),
-                              seeds=(42, 43), echo=lines.append)
+    settings, seeds, design = TrainingSettings(epochs=1, seed=42), (42, 43), kernel_design((7, 5, 5))
+    fits = experiment_fits(settings, seeds, design)
     # Every model of the first seed before any of the second: an interrupted build has whole sets to resume from.
+    assert [fit.label for fit in fits] == [
+        "baseline seed 42", "cnn_k3 seed 42", "cnn_k5 seed 42", "cnn_k7 seed 42",
+        "baseline seed 43", "cnn_k3 seed 43", "cnn_k5 seed 43", "cnn_k7 seed 43"]
+    # Only the first seed's main CNN keeps its trained model.
+    assert [fit.label for fit in fits if fit.keep_model] == ["cnn_k3 seed 42"]
+    assert main_model_fit(settings, seeds, design) == fits[1]
+    results = collect_experiments(run_fits(fits, dataset, ResultCache(tmp_path)), settings, seeds, design)
     assert [(name, seed) for name, seed, _, _ in training.calls] == [
         ("baseline", 42), ("cnn_k3", 42), ("cnn_k5", 42), ("cnn_k7", 42),
         ("baseline", 43), ("cnn_k3", 43), ("cnn_k5", 43), ("cnn_k7", 43)]
-    assert lines[0] == "[1/8] baseline seed 42: training 1 epoch(s) on 600 images"
-    assert lines[-1].startswith("[8/8] cnn_k7 seed 43: ")
-    assert results.kernel_sizes == (5, 7) and results.seeds == (42, 43)
+    assert results.design.experiment.values == (5, 7) and results.seeds == (42, 43)
     assert list(results.models) == ["baseline", "cnn_k3", "cnn_k5", "cnn_k7"]
     assert [run.test_loss for run in results.models["cnn_k5"].runs] == pytest.approx([0.042, 0.043])
     assert results.baseline.name == "baseline" and results.cnn.name == "cnn_k3"
-    assert [(size, runs.name) for size, runs in results.kernel_results()] == [(5, "cnn_k5"), (7, "cnn_k7")]
+    assert [variant.name for variant in results.design.variants()] == ["cnn_k5", "cnn_k7"]
 
 
 def test_a_second_run_reads_every_model_back_and_force_trains_them_all_again(tmp_path, training, dataset):
-    cache, settings = ResultCache(tmp_path), TrainingSettings(epochs=1, seed=42)
-    first = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43))
+    cache, settings, seeds, design = ResultCache(tmp_path), TrainingSettings(epochs=1, seed=42), (42, 43), kernel_design((3,))
+    fits = experiment_fits(settings, seeds, design)
+
+    def run(**options) -> ExperimentResults:
+        return collect_experiments(run_fits(fits, dataset, cache, **options), settings, seeds, design)
+
+    first = run()
     assert len(training.calls) == 4
-    again = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43))
+    again = run()
     assert len(training.calls) == 4, "a cached model was trained again"
     assert all(run.cached for runs in again.models.values() for run in runs.runs)
     assert [run.test_loss for run in again.models["baseline"].runs] == [run.test_loss for run in first.models["baseline"].runs]
-    forced = run_experiments(dataset, settings, cache, kernel_sizes=(3,), seeds=(42, 43), force=True)
+    forced = run(force=True)
     assert len(training.calls) == 8
     assert not any(run.cached for runs in forced.models.values() for run in runs.runs)
 
@@ -139,32 +184,32 @@ def test_a_second_run_reads_every_model_back_and_force_trains_them_all_again(tmp
 def test_a_cached_entry_missing_a_field_is_trained_again_not_trusted(tmp_path, training, dataset):
     warnings: list[str] = []
     cache, settings = ResultCache(tmp_path, on_warning=warnings.append), TrainingSettings(seed=3)
-    run_experiment(BASELINE, dataset, settings, cache)
+    run_experiment(Fit(BASELINE, settings), dataset, cache)
     path = cache.path_for(experiment_key(BASELINE, settings, dataset.sha256))
     entry = json.loads(path.read_text())
     del entry["result"]["probes"]  # as an older version of cnn-report would have stored it
     path.write_text(json.dumps(entry))
-    result = run_experiment(BASELINE, dataset, settings, cache)
+    result = run_experiment(Fit(BASELINE, settings), dataset, cache)
     assert len(training.calls) == 2 and result.cached is False
     assert warnings and "it lacks probes" in warnings[0]
 
 
-def test_without_seeds_the_settings_seed_is_the_only_one(tmp_path, training, dataset):
-    results = run_experiments(dataset, TrainingSettings(epochs=1, seed=9), ResultCache(tmp_path), kernel_sizes=(3,))
-    assert results.seeds == (9,)
-    assert training.calls == [("baseline", 9, 1, None), ("cnn_k3", 9, 1, None)]
-    assert results.kernel_sizes == (3,) and list(results.models) == ["baseline", "cnn_k3"]
-
-
 def test_the_plan_is_the_baseline_the_main_cnn_and_the_sweep():
     assert [spec.name for spec in plan_experiments()] == ["baseline", "cnn_k3", "cnn_k5", "cnn_k7"]
-    assert [spec.name for spec in plan_experiments((9, 1))] == ["baseline", "cnn_k1", "cnn_k3", "cnn_k9"]
-    assert DEFAULT_KERNEL_SIZES == (3, 5, 7) and MAIN_KERNEL_SIZE == 3
+    # The main CNN (3x3) is trained whether or not the sweep includes it, once, second.
+    assert [spec.name for spec in plan_experiments((9, 1))] == ["baseline", "cnn_k3", "cnn_k1", "cnn_k9"]
+    assert [spec.name for spec in plan_experiments((5, 3))] == ["baseline", "cnn_k3", "cnn_k5"]
+    assert DEFAULT_KERNEL_SIZES == (3, 5, 7)
+    # Another variable: the variants are named after it, and the main CNN is its width 1 variant.
+    widths = Design(experiment=Experiment("width", (0.5, 1, 2)))
+    assert [spec.name for spec in plan_experiments(widths)] == ["baseline", "cnn_width_1", "cnn_width_0_5", "cnn_width_2"]
 
 
 def test_model_specs():
-    assert BASELINE == ModelSpec("baseline") and BASELINE.name == "baseline"
-    assert cnn(5) == ModelSpec("cnn", 5) and cnn(5).name == "cnn_k5"
+    assert BASELINE.name == "baseline" and BASELINE.architecture == "baseline"
+    assert cnn(5).name == "cnn_k5" and cnn(5).architecture == "cnn"
+    assert [layer.kernel for layer in cnn(5).network.layers if layer.type == "conv"] == [5, 5]
+    # The course's networks keep the descriptions (and so the cache keys) they had before networks were specs.
     assert cnn(7).to_dict() == {"architecture": "cnn", "kernel_size": 7}
     assert BASELINE.to_dict() == {"architecture": "baseline", "kernel_size": None}
 
@@ -220,16 +265,6 @@ def test_two_seeds_have_a_spread(dataset):
     assert runs.std("test_accuracy") == pytest.approx(0.01 / 2**0.5)
 
 
-def test_experiment_keys_stay_what_earlier_versions_cached_under(monkeypatch):
-    """A change to how keys are made orphans every model users have cached: make it on purpose, not by accident."""
-    import analysis.experiments as experiments
-
-    monkeypatch.setattr(experiments, "training_versions", lambda: {"python": "3.11.7", "tensorflow": "2.21.0",
-                                                                   "keras": "3.15.1", "numpy": "2.4.6"})
-    monkeypatch.setattr(experiments, "onednn_setting", lambda: "1")
-    assert experiment_key(cnn(3), TrainingSettings(), "0" * 64) == KNOWN_KEY
-
-
 def test_a_word_that_is_not_a_kernel_size_is_named():
     with pytest.raises(ValueError, match="'three' is not a comma-separated list of integers, e.g. 3,5,7"):
         parse_kernel_sizes("three")
@@ -250,7 +285,7 @@ def test_model_runs_statistics(dataset):
 
 def test_experiment_results_find_the_baseline_and_the_main_cnn(dataset):
     built = synthetic.build()
-    results = ExperimentResults(models=built.experiments.models, kernel_sizes=(3, 7), seeds=(42, 43, 44))
+    results = ExperimentResults(models=built.experiments.models, design=kernel_design((3, 7)), seeds=(42, 43, 44))
     assert results.baseline is built.experiments.models["baseline"]
     assert results.cnn is built.experiments.models["cnn_k3"]
-    assert [size for size, _ in results.kernel_results()] == [3, 7]
+    assert [(variant.value, variant.is_main) for variant in results.design.variants()] == [(3, True), (7, False)]

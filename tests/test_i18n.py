@@ -18,7 +18,7 @@ from report.cli import main
 from report.config import BuildConfig
 from report.i18n import LANGUAGES, load_catalog, number_format, translator
 from report.render import TEMPLATES_DIR, format_percent_spread, make_environment
-from report.sagemaker_job import parse_hyperparameters
+from report.sagemaker.job import parse_hyperparameters
 
 REPORT_DIR = Path(i18n.__file__).parent
 # The names the report's Python code calls its translator by (report/figures.py uses `_`).
@@ -31,7 +31,7 @@ SPANISH_SECTIONS = [
     "3. El modelo base: una red totalmente conectada",
     "4. La red convolucional",
     "5. Modelo base frente a CNN",
-    "6. Tamaño del kernel: ¿3×3, 5×5 o 7×7?",
+    "6. Tamaño del kernel: ¿3×3?",  # the editions are built with --kernel-sizes 3
     "7. Las preguntas del curso",
     "¿Por qué las capas convolucionales superaron al modelo base",
     "¿Qué sesgo inductivo introduce la convolución?",

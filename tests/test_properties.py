@@ -6,6 +6,7 @@ mistakes instead of accuracies, a loop instead of numpy, dependency sets instead
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -14,8 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import synthetic
+from analysis.architectures import DEFAULT_CNN, apply_variant, receptive_field
 from analysis.experiments import SUPPORTED_KERNEL_SIZES, confusion_matrix, parse_kernel_sizes
-from report.summary import advantage_largest_first, receptive_field
+from report.summary import advantage_largest_first
 from synthetic import N_TEST, Scenario
 
 MISTAKES = st.integers(min_value=0, max_value=200)
@@ -106,7 +108,10 @@ def _field_by_dependencies(kernel_size: int, pool_size: int) -> int:
 
 @given(st.integers(min_value=1, max_value=9), st.integers(min_value=1, max_value=4))
 def test_receptive_field_is_what_one_unit_depends_on(kernel_size, pool_size):
-    assert receptive_field(kernel_size, pool_size) == _field_by_dependencies(kernel_size, pool_size)
+    network = apply_variant(DEFAULT_CNN, "kernel", kernel_size)
+    network = replace(network, layers=tuple(replace(layer, size=pool_size) if layer.type == "maxpool" else layer
+                                            for layer in network.layers))
+    assert receptive_field(network) == _field_by_dependencies(kernel_size, pool_size)
 
 
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=200))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,16 +30,18 @@ def invoke(*arguments: str):
     return CliRunner().invoke(main, [str(argument) for argument in arguments])
 
 
-def cli_process(*arguments: str) -> subprocess.Popen:
+def cli_process(*arguments: str, new_session: bool = False) -> subprocess.Popen:
     """The real entry point in its own process, so that it can be signalled like a user's terminal would.
 
     SIGINT is reset to its default first: a test run started in the background
     by a non-interactive shell (as CI may be) inherits SIGINT as ignored, and
-    a terminal's Ctrl-C never reaches a process in that state.
+    a terminal's Ctrl-C never reaches a process in that state. With
+    ``new_session`` it leads a process group of its own, which a test can
+    signal as a terminal signals its foreground group.
     """
     return subprocess.Popen(
         [sys.executable, "-c", "from report.cli import main; main()", *map(str, arguments)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=new_session,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
@@ -148,30 +151,89 @@ def test_failed_build_never_touches_a_previous_report(tmp_path, tiny_npz):
     assert {path.name: path.read_bytes() for path in tmp_path.glob("report.*")} == before
 
 
-@pytest.mark.parametrize("sent, exit_code, word", [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Terminated")])
-def test_killed_build_keeps_finished_models_and_the_next_build_resumes(tmp_path, sent, exit_code, word):
+def worker_pids(parent: int) -> list[int]:
+    """The build's worker processes: children of ``parent`` started by multiprocessing's spawn."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                if b"spawn_main" in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+def wait_for(condition, process: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, process.communicate()[1]
+
+
+def gone(pid: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not Path(f"/proc/{pid}").exists()
+
+
+# (what is sent, to whom, exit code, word): a terminal's Ctrl-C reaches every
+# process of the group, workers included; `kill` reaches the build alone.
+@pytest.mark.parametrize(
+    "sent, to_group, exit_code, word",
+    [(signal.SIGINT, True, 130, "Interrupted"), (signal.SIGTERM, False, 143, "Terminated")],
+)
+def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build_resumes(tmp_path, sent, to_group, exit_code, word):
     # Enough data that each model trains for a few seconds, so the signal lands mid-training.
     np.savez(tmp_path / "mnist.npz", **make_arrays(n_train=2000, n_test=200))
     cache = tmp_path / "cache"
     arguments = ["build", "--out", tmp_path / "report.pdf", "--data", tmp_path / "mnist.npz", "--epochs", "4",
-                 "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", cache]
-    process = cli_process(*arguments)
-    deadline = time.monotonic() + 120
-    while not list(cache.glob("*.json")) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
-    process.send_signal(sent)
+                 "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", cache, "--jobs", "2"]
+    process = cli_process(*arguments, new_session=to_group)
+    wait_for(lambda: list(cache.glob("*.json")), process)
+    workers = worker_pids(process.pid)
+    assert len(workers) == 2
+    if to_group:
+        os.killpg(process.pid, sent)
+    else:
+        process.send_signal(sent)
     _, stderr = process.communicate(timeout=180)
     assert process.returncode == exit_code, stderr
     assert word in stderr and f"cached in {cache}" in stderr and "Traceback" not in stderr
-    finished = len(list(cache.glob("*.json")))
-    assert 1 <= finished < 6  # of the baseline, the CNN and their four probe runs
-    assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp"))
+    assert all(gone(pid) for pid in workers), "every worker stops with the build"
+    finished = len([entry for entry in cache.glob("*.json")])
+    assert 1 <= finished < 7  # of the baseline, the CNN, their runs on permuted pixels and on 1,000 images, the fixed order
+    assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp")) and not list(cache.glob(".*.tmp.keras"))
 
     resumed = cli_process(*arguments)
     _, stderr = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, stderr
     assert stderr.count(": cached") == finished
     assert (tmp_path / "report.pdf").exists()
+
+
+def test_a_killed_worker_is_a_one_line_error_naming_its_fit_and_the_rest_is_kept(tmp_path):
+    np.savez(tmp_path / "mnist.npz", **make_arrays(n_train=2000, n_test=200))
+    cache = tmp_path / "cache"
+    process = cli_process("build", "--out", tmp_path / "report.pdf", "--data", tmp_path / "mnist.npz", "--epochs", "4",
+                          "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", cache, "--jobs", "2")
+    wait_for(lambda: list(cache.glob("*.json")), process)
+    victim, other = worker_pids(process.pid)
+    os.kill(victim, signal.SIGKILL)  # as the out-of-memory killer does
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 1, stderr
+    error = stderr.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"Error: the worker process training (baseline|cnn_k3) seed 42(, permuted pixels|, 1,000 training images|, one fixed epoch order)? died \(killed by SIGKILL, which is "
+        r"what the out-of-memory killer sends\); every fit that finished is cached in .*",
+        error,
+    ), error
+    assert "Traceback" not in stderr and gone(other)
+    entries = list(cache.glob("*.json"))
+    assert 1 <= len(entries) < 7
+    assert all(json.loads(entry.read_text())["result"]["params"] > 0 for entry in entries)
+    assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp"))
 
 
 def test_a_signal_dropped_where_it_landed_is_raised_at_the_next_progress_line(monkeypatch, request, capfd):

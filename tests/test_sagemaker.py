@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -13,18 +15,23 @@ from moto import mock_aws
 
 from analysis.errors import SageMakerError
 from report.cli import main
-from report.sagemaker import (
+from report.sagemaker.launch import (
     ENTRY_SCRIPT,
+    IMAGE_TABLE,
     AwsRequests,
     S3Location,
     check_schedule_expression,
+    default_image,
     delete_schedule,
     make_launch,
     pack_source,
     parse_bucket,
     run_report_job,
     schedule_report,
+    stage_source,
+    training_job_request,
 )
+from report.source import PROJECT_ROOT, source_digest, source_files
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/CnnReportSageMaker"
@@ -64,7 +71,7 @@ def source(tmp_path):
         info = tarfile.TarInfo("cnn_report-0.1.0/PKG-INFO")
         info.size = len(payload)
         archive.addfile(info, io.BytesIO(payload))
-    return pack_source(sdist, tmp_path / "sourcedir.tar.gz")
+    return pack_source(sdist, tmp_path / "sourcedir.tar.gz", digest="0123456789abcdef" * 4)
 
 
 def launch(**overrides):
@@ -111,13 +118,14 @@ def test_run_uploads_data_and_code_starts_the_job_and_downloads_the_report(aws, 
     job = aws.client("sagemaker").describe_training_job(TrainingJobName="cnn-report-test-1")
     assert job["RoleArn"] == ROLE
     assert job["AlgorithmSpecification"]["TrainingImage"] == IMAGE
+    # JSON-encoded, every value, as AWS's SDK sends them (the toolkit json.loads each one).
     assert job["HyperParameters"] == {
-        "sagemaker_program": '"sagemaker_entry.py"',
+        "sagemaker_program": '"entry.py"',
         "sagemaker_submit_directory": f'"s3://{BUCKET}/{code_key}"',
         "sagemaker_region": f'"{REGION}"',
         "sagemaker_container_log_level": "20",
-        "cache-dir": "/opt/ml/checkpoints",
-        "epochs": "3",
+        "cache-dir": '"/opt/ml/checkpoints"',
+        "epochs": '"3"',
     }
     assert job["InputDataConfig"] == [
         {
@@ -160,7 +168,7 @@ def test_schedule_creates_a_pipeline_and_a_schedule_that_starts_it(aws, tiny_npz
     arguments = step["Arguments"]
     assert "TrainingJobName" not in arguments
     assert arguments["AlgorithmSpecification"]["TrainingImage"] == IMAGE
-    assert arguments["HyperParameters"]["epochs"] == "3"
+    assert json.loads(arguments["HyperParameters"]["epochs"]) == "3"
     assert arguments["HyperParameters"]["sagemaker_submit_directory"] == (
         f'"s3://{BUCKET}/reports-test/code/{source.digest[:16]}/sourcedir.tar.gz"'
     )
@@ -188,7 +196,7 @@ def test_scheduling_again_updates_in_place(aws, tiny_npz, source):
     sagemaker = aws.client("sagemaker")
     assert [item["PipelineName"] for item in sagemaker.list_pipelines()["PipelineSummaries"]] == ["cnn-report"]
     definition = json.loads(sagemaker.describe_pipeline(PipelineName="cnn-report")["PipelineDefinition"])
-    assert definition["Steps"][0]["Arguments"]["HyperParameters"]["epochs"] == "5"
+    assert json.loads(definition["Steps"][0]["Arguments"]["HyperParameters"]["epochs"]) == "5"
     scheduler = aws.client("scheduler")
     assert [item["Name"] for item in scheduler.list_schedules()["Schedules"]] == ["cnn-report"]
     assert scheduler.get_schedule(Name="cnn-report")["ScheduleExpression"] == "rate(7 days)"
@@ -214,8 +222,8 @@ def test_parallel_pipeline_trains_each_model_in_its_own_step_then_builds_from_th
     for name in ("baseline", "cnn_k3", "cnn_k5"):
         arguments = steps[f"Train-{name}"]["Arguments"]
         assert "DependsOn" not in steps[f"Train-{name}"]
-        assert arguments["HyperParameters"]["model"] == name
-        assert arguments["HyperParameters"]["kernel-sizes"] == "3,5"
+        assert json.loads(arguments["HyperParameters"]["model"]) == name
+        assert json.loads(arguments["HyperParameters"]["kernel-sizes"]) == "3,5"
         assert arguments["CheckpointConfig"] == steps["BuildReport"]["Arguments"]["CheckpointConfig"]
 
 
@@ -264,7 +272,7 @@ def test_cli_run_ships_the_real_sdist_and_starts_the_job(aws, tiny_npz):
     )
     assert result.exit_code == 0, result.output
     job = aws.client("sagemaker").describe_training_job(TrainingJobName="cnn-report-cli")
-    assert job["HyperParameters"]["limit-train"] == "2000"
+    assert json.loads(job["HyperParameters"]["limit-train"]) == "2000"
     submit = json.loads(job["HyperParameters"]["sagemaker_submit_directory"])
     key = submit.removeprefix(f"s3://{BUCKET}/")
     body = aws.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
@@ -273,7 +281,8 @@ def test_cli_run_ships_the_real_sdist_and_starts_the_job(aws, tiny_npz):
         assert ENTRY_SCRIPT.name in outer.getnames()
         with tarfile.open(fileobj=outer.extractfile(sdist_name)) as sdist:
             names = {name.partition("/")[2] for name in sdist.getnames()}
-    assert {"pyproject.toml", "report/cli.py", "report/sagemaker_job.py", "templates/report.html.j2"} <= names
+    assert {"pyproject.toml", "report/cli.py", "report/sagemaker/job.py", "report/sagemaker/images.json",
+            "templates/report.html.j2"} <= names
 
 
 @pytest.mark.parametrize(
@@ -352,3 +361,98 @@ def test_bucket_and_schedule_parsing():
     assert check_schedule_expression("cron(0 6 ? * MON *)") == "cron(0 6 ? * MON *)"
     assert check_schedule_expression("cron(30 4 1 * ? *)") == "cron(30 4 1 * ? *)"
     assert check_schedule_expression("rate(1 day)") == "rate(1 day)"
+
+
+# Regions, code keys, hyperparameters ------------------------------------------------------------------
+
+# The regions whose images the launcher used to look for in account 763104351884, which AWS does not use there.
+REGIONS_WITH_OWN_ACCOUNTS = ("ap-east-2", "ap-northeast-3", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+                             "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-2", "il-central-1",
+                             "me-central-1", "mx-central-1")
+
+
+def test_default_images_come_from_awss_published_table():
+    table = json.loads(IMAGE_TABLE.read_text(encoding="utf-8"))
+    assert "github.com/aws/deep-learning-containers" in table["source"] and table["source_note"]
+    # Two of AWS's entries, as the issue quoted them from AWS's table.
+    assert default_image("ap-northeast-3").startswith("364406365360.dkr.ecr.ap-northeast-3.amazonaws.com/tensorflow-training:")
+    assert default_image("ap-southeast-3").startswith("907027046896.dkr.ecr.ap-southeast-3.amazonaws.com/")
+    for region in REGIONS_WITH_OWN_ACCOUNTS:
+        assert not default_image(region).startswith("763104351884."), region
+    assert default_image("us-east-1") == IMAGE
+    assert default_image("cn-north-1").startswith("727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/")
+
+
+@pytest.mark.parametrize("region", ["us-gov-west-1", "eu-west-9", "us-isob-east-1"])
+def test_a_region_aws_lists_no_image_for_is_refused_with_a_hint(region):
+    with pytest.raises(SageMakerError, match=f"no Deep Learning Containers registry for region '{region}'.*pass --image"):
+        default_image(region)
+    # With --image, the region is fine.
+    assert make_launch(ROLE, f"s3://{BUCKET}", region, image="123.dkr.ecr.x/y:z").image == "123.dkr.ecr.x/y:z"
+
+
+def copy_of_the_source(tmp_path):
+    root = tmp_path / "project"
+    for path in source_files():
+        target = root / path.relative_to(PROJECT_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    return root
+
+
+def test_the_code_key_is_the_digest_of_the_source_files_not_of_a_package(tmp_path):
+    root = copy_of_the_source(tmp_path)
+    digest = source_digest(root)
+    assert digest == source_digest()  # the copy is the same source
+    for path in root.rglob("*.py"):
+        os.utime(path, (0, 0))  # another checkout, other timestamps
+    (root / "tests").mkdir()
+    (root / "tests" / "test_new.py").write_text("def test(): pass\n")  # not part of the program
+    assert source_digest(root) == digest
+    template = root / "templates" / "report.css"
+    template.write_text(template.read_text() + "\n")
+    assert source_digest(root) != digest
+
+
+def test_the_code_key_is_found_before_any_package_is_built(aws, tmp_path, monkeypatch):
+    """The same source maps to the same key whatever setuptools would make of it, and an upload skips the build."""
+    import report.sagemaker.launch as launch_module
+
+    location = S3Location(BUCKET, "x")
+    built = []
+    monkeypatch.setattr(launch_module, "package_source", lambda workdir, project_dir, project=None: built.append(workdir) or pack_source(
+        _fake_sdist(tmp_path), tmp_path / "sourcedir.tar.gz", source_digest(project_dir)))
+    uri = stage_source(AwsRequests(aws), location, tmp_path)
+    assert uri == f"s3://{BUCKET}/x/code/{source_digest()[:16]}/sourcedir.tar.gz"
+    assert len(built) == 1
+    again = AwsRequests(aws)
+    assert stage_source(again, location, tmp_path) == uri
+    assert len(built) == 1 and operations(again) == ["HeadObject"]  # found in S3: nothing built, nothing sent
+
+
+def _fake_sdist(tmp_path):
+    sdist = tmp_path / "cnn_report-0.1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        info = tarfile.TarInfo("cnn_report-0.1.0/PKG-INFO")
+        archive.addfile(info, io.BytesIO(b""))
+    return sdist
+
+
+def test_hyperparameters_are_json_encoded_as_awss_sdk_encodes_them(tmp_path):
+    request = training_job_request(launch(hyperparameters=("epochs=3", "kernel-sizes=3,5", "force=true")), "s3://b/c", "s3://b/d/")
+    hyperparameters = request["HyperParameters"]
+    # What the SDK's Framework._json_encode_hyperparameters makes: json.dumps of each value.
+    assert hyperparameters == {name: json.dumps(json.loads(value)) for name, value in hyperparameters.items()}
+    decoded = {name: json.loads(value) for name, value in hyperparameters.items()}
+    assert decoded == {
+        "sagemaker_program": "entry.py", "sagemaker_submit_directory": "s3://b/c", "sagemaker_region": REGION,
+        "sagemaker_container_log_level": 20, "cache-dir": "/opt/ml/checkpoints", "epochs": "3", "kernel-sizes": "3,5",
+        "force": "true",
+    }
+    # And the job reads them back, decoded by the toolkit (SM_HPS) or raw from hyperparameters.json.
+    from report.sagemaker.job import parse_hyperparameters
+
+    ours = {name: value for name, value in hyperparameters.items() if not name.startswith("sagemaker_")}
+    expected = {"cache_dir": Path("/opt/ml/checkpoints"), "epochs": 3, "kernel_sizes": (3, 5), "force": True}
+    assert parse_hyperparameters(ours) == expected
+    assert parse_hyperparameters({name: json.loads(value) for name, value in ours.items()}) == expected

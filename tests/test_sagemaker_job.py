@@ -15,10 +15,12 @@ from click.testing import CliRunner
 
 from analysis.errors import SageMakerError
 from report.cli import main
-from report.sagemaker_entry import select_requirements
-from report.sagemaker_job import ROOT_ENV_VAR, detect_training_job, parse_hyperparameters
+from report.sagemaker.entry import select_requirements
+from report.sagemaker.job import ROOT_ENV_VAR, detect_training_job, parse_hyperparameters
 
-CNN_REPORT = Path(sys.executable).with_name("cnn-report")
+# The command line, run from this checkout (`-m` puts the working directory first on the path).
+CNN_REPORT = [sys.executable, "-m", "report.cli"]
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def make_job_root(tmp_path: Path, data: Path, hyperparameters: dict | None) -> Path:
@@ -56,27 +58,32 @@ def job_environment(root: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     """One model step fills the cache, then the report step builds from it; outputs land where SageMaker uploads."""
+    checkpoints = tmp_path / "opt-ml" / "checkpoints"
     # What AWS's script-mode container writes: our hyperparameters as strings, plus its own.
     root = make_job_root(
         tmp_path,
         tiny_npz,
-        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "seeds": "2", "model": "baseline",
-         "sagemaker_program": '"x.py"'},
+        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "seeds": "2", "model": "cnn_k3",
+         "cache-dir": str(checkpoints), "sagemaker_program": '"x.py"'},
     )
     step = subprocess.run(
-        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=600
+        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=600, cwd=PROJECT
     )
     assert step.returncode == 0, step.stderr
-    assert len(list((root / "model").glob("*.json"))) == 2  # the baseline, once per seed
+    # Every fit of the CNN: once per seed, on original and on permuted pixels.
+    assert len(list(checkpoints.glob("*.json"))) == 4
     assert not (root / "output" / "data" / "report.pdf").exists()
+    # The step that trains the main CNN delivers it as its model artifact.
+    assert (root / "model" / "cnn_k3.keras").is_file()
+    (root / "model" / "cnn_k3.keras").unlink()
 
     # The report step reads SM_HPS, which the toolkit has already decoded from JSON.
-    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3, "seeds": 2})
+    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3, "seeds": 2, "cache-dir": str(checkpoints)})
     report = subprocess.run(
-        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600
+        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600, cwd=PROJECT
     )
     assert report.returncode == 0, report.stderr
-    assert "baseline seed 42: cached" in report.stderr and "baseline seed 43: cached" in report.stderr
+    assert "cnn_k3 seed 42: cached" in report.stderr and "cnn_k3 seed 43: cached" in report.stderr
     output = root / "output" / "data"
     assert (output / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (output / "report.html").read_text(encoding="utf-8").lower()
@@ -89,18 +96,30 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     assert summary["dataset"]["file"] == "mnist.npz"
     assert summary["dataset"]["sha256"] == hashlib.sha256(channel_file.read_bytes()).hexdigest()
     assert sorted(summary["models"]) == ["baseline", "cnn_k3"]
-    models = [entry for entry in (root / "model").glob("*.json") if not entry.name.startswith("report-")]
+    models = [entry for entry in checkpoints.glob("*.json") if not entry.name.startswith("report-")]
     # baseline and cnn_k3, two seeds, original and permuted pixels, and the baseline in one fixed order per seed
     assert len(models) == 10
     assert not (root / "output" / "failure").exists()
     assert not (tmp_path / "user-cache" / "cnn-report").exists()
+    # The main CNN, which this job read from the cache, is still its model artifact.
+    assert (root / "model" / "cnn_k3.keras").is_file()
+
+    # Once more, nothing changed: the finished report comes from the cache, and the model with it.
+    (root / "model" / "cnn_k3.keras").unlink()
+    again = subprocess.run(
+        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600, cwd=PROJECT
+    )
+    assert again.returncode == 0, again.stderr
+    assert "reused it from the cache" in again.stderr
+    assert (root / "model" / "cnn_k3.keras").read_bytes() == (checkpoints / next(
+        path.name for path in checkpoints.glob("*.keras"))).read_bytes()
 
 
 def test_corrupt_channel_data_writes_a_one_line_failure_and_exits_non_zero(tmp_path, tiny_npz):
     root = make_job_root(tmp_path, tiny_npz, {"epochs": "1"})
     (root / "input" / "data" / "training" / "mnist.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
     result = subprocess.run(
-        [str(CNN_REPORT), "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=300
+        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=300, cwd=PROJECT
     )
     assert result.returncode == 1
     failure = (root / "output" / "failure").read_text(encoding="utf-8")
@@ -167,3 +186,36 @@ def test_the_entry_script_installs_neither_test_tools_nor_a_second_tensorflow():
     ]
     assert select_requirements(requirements, tensorflow_installed=True) == ["numpy>=1.26", "weasyprint<71,>=62"]
     assert select_requirements(requirements, tensorflow_installed=False)[0].startswith("tensorflow-cpu")
+
+
+def test_the_entry_script_installs_the_fonts_when_they_are_missing_even_with_pango(tmp_path, monkeypatch):
+    """AWS's TensorFlow image has Pango but not the DejaVu fonts: the fonts' presence, asked of fontconfig, decides."""
+    from report.sagemaker import entry
+
+    assert entry.missing_system_parts() == []  # this machine has Pango and the fonts (setup.sh installs them)
+    # fontconfig with no font folder at all: Pango is still here, the fonts are not.
+    config = tmp_path / "fonts.conf"
+    config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>\n')
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    assert entry.missing_system_parts() == ["DejaVu Serif", "DejaVu Sans", "DejaVu Sans Mono"]
+
+    commands = []
+    real_run = subprocess.run
+
+    def run(command, **options):
+        if command[0] == "fc-list":
+            return real_run(command, **options)
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(entry.subprocess, "run", run)
+    monkeypatch.setattr(entry.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(entry.shutil, "which", lambda name: f"/usr/bin/{name}" if name in ("apt-get", "fc-list") else None)
+    entry._install_system_packages()
+    assert commands[0] == ["apt-get", "update", "-qq"]
+    assert commands[1][:2] == ["apt-get", "install"] and "fonts-dejavu-core" in commands[1]
+    # On an Amazon Linux image (dnf), its own package names.
+    commands.clear()
+    monkeypatch.setattr(entry.shutil, "which", lambda name: f"/usr/bin/{name}" if name in ("dnf", "fc-list") else None)
+    entry._install_system_packages()
+    assert commands == [["dnf", "install", "-y", "-q", "pango", "dejavu-serif-fonts", "dejavu-sans-fonts", "dejavu-sans-mono-fonts"]]

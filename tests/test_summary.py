@@ -21,8 +21,10 @@ import numpy as np
 import pytest
 
 import synthetic
-from analysis.experiments import ExperimentResults, ModelRuns
-from report.summary import _top_confusions, advantage_largest_first, classes_balanced, differs_beyond_spread, receptive_field
+from analysis.architectures import DEFAULT_CNN, apply_variant, receptive_field
+from analysis.experiments import kernel_design
+from analysis.fits import ModelRuns
+from report.summary import _top_confusions, advantage_largest_first, classes_balanced, differs_beyond_spread
 from synthetic import Scenario
 
 approx = pytest.approx
@@ -95,30 +97,48 @@ def test_comparison_block(summary):
         "cnn_generalization_gap_pp": approx(0.5),
         "most_helped_digit": 2,  # digits 2-5 gain 2 points each; the smallest digit wins the tie
         "most_helped_gain_pp": approx(2.0),
-        "best_kernel": 3,
-        "worst_kernel": 7,
-        "kernel_spread_pp": approx(0.6),
-        "kernel_difference_beyond_spread": True,
-        "kernel_params_monotonic": False,  # 121,930 (3x3), 118,346 (5x5), 119,114 (7x7)
+        "conv1_name": "conv1",
+        "conv1_kernel": 3,
         "conv1_params": 320,  # 32 filters x (3x3 weights + 1 bias)
         "conv1_positions": 676,  # 26 x 26
         "conv1_filters": 32,
         "dense_equivalent_weights": 784 * 676 * 32,
+        "cnn_receptive_field": 10,  # 3x3 conv, 2x2 pool, 3x3 conv, 2x2 pool: 1 + 2 + 1 + 2*2 + 1*4
         "little_training": False,
     }
 
 
-def test_kernel_blocks(summary):
-    kernels = {block["kernel_size"]: block for block in summary["kernels"]}
-    assert list(kernels) == [3, 5, 7]
-    assert kernels[5]["name"] == "cnn_k5" and kernels[5]["params"] == 118_346
-    assert kernels[5]["test_accuracy"] == approx(0.987) and kernels[5]["test_accuracy_std"] == approx(0.002)
-    assert kernels[5]["test_loss"] == approx(0.031) and kernels[5]["test_loss_std"] == approx(0.001)
-    assert kernels[7]["train_seconds"] == 300
-    assert kernels[5]["feature_maps"] == {"conv1": [24, 24, 32], "pool1": [12, 12, 32], "conv2": [8, 8, 64],
-                                          "pool2": [4, 4, 64], "flatten": [1024]}
-    assert kernels[7]["layer_params"] == {"conv1": 1_600, "conv2": 100_416, "hidden": 16_448, "probabilities": 650}
-    assert [kernels[size]["receptive_field"] for size in (3, 5, 7)] == [10, 16, 22]
+def test_experiment_block(summary):
+    experiment = summary["experiment"]
+    assert (experiment["vary"], experiment["values"], experiment["main"], experiment["default"]) == (
+        "kernel", [3, 5, 7], "cnn_k3", True)
+    assert (experiment["best"], experiment["worst"]) == ("cnn_k3", "cnn_k7")
+    assert experiment["spread_pp"] == approx(0.6)  # 99.0% against 98.4%
+    assert experiment["difference_beyond_spread"] is True  # 0.6 points against 0.2 + 0.2
+    assert experiment["params_monotonic"] is False  # 121,930 (3x3), 118,346 (5x5), 119,114 (7x7)
+    assert experiment["params_constant"] is False
+    assert (experiment["slowest"], experiment["fastest"]) == ("cnn_k7", "cnn_k3")  # 300 s and 180 s
+    assert experiment["map_layers"] == ["conv1", "pool1", "conv2", "pool2"]
+    assert experiment["receptive_fields"] is True
+
+
+def test_variant_blocks(summary):
+    variants = {variant["value"]: variant for variant in summary["experiment"]["variants"]}
+    assert list(variants) == [3, 5, 7]
+    assert [variants[size]["is_main"] for size in (3, 5, 7)] == [True, False, False]
+    five, seven = variants[5], variants[7]
+    assert five["name"] == "cnn_k5" and five["params"] == 118_346
+    assert five["test_accuracy"] == approx(0.987) and five["test_accuracy_std"] == approx(0.002)
+    assert five["test_loss"] == approx(0.031) and five["test_loss_std"] == approx(0.001)
+    assert five["test_mistakes"] == 13 and seven["train_seconds"] == 300
+    # 5x5 'valid': 28 -> 24 -> 12 -> 8 -> 4; 4 x 4 x 64 = 1,024 values reach the dense layer.
+    assert five["feature_maps"] == [{"name": "conv1", "output_shape": [24, 24, 32]}, {"name": "pool1", "output_shape": [12, 12, 32]},
+                                    {"name": "conv2", "output_shape": [8, 8, 64]}, {"name": "pool2", "output_shape": [4, 4, 64]}]
+    assert (five["last_map"], five["flattened"]) == ([4, 4, 64], 1024)
+    # 7x7: conv1 32 x (49 + 1), conv2 64 x (49 x 32 + 1), hidden 64 x (2 x 2 x 64 + 1), output 10 x (64 + 1).
+    assert seven["conv_params"] == [{"name": "conv1", "params": 1_600}, {"name": "conv2", "params": 100_416}]
+    assert (seven["conv_params_total"], seven["dense_params"], seven["output_params"]) == (102_016, 16_448, 650)
+    assert [variants[size]["receptive_field"] for size in (3, 5, 7)] == [10, 16, 22]
 
 
 def test_translation_block(summary):
@@ -180,7 +200,8 @@ def test_data_efficiency_block(summary):
 
 def test_inside_and_parameter_efficiency_blocks(summary):
     probes = summary["probes"]
-    assert probes["inside"] == {"filters": 32, "feature_maps_shown": 16, "test_index": 0}
+    assert probes["inside"] == {"filters": 32, "feature_maps_shown": 16, "test_index": 0, "layers": ["conv1", "conv2"],
+                                "map_sizes": ["26×26", "11×11"]}
     assert [(point["name"], point["params"]) for point in probes["parameter_efficiency"]] == [
         ("baseline", 101_770), ("cnn_k3", 121_930), ("cnn_k5", 118_346), ("cnn_k7", 119_114)]
     assert [point["test_accuracy"] for point in probes["parameter_efficiency"]] == approx([0.972, 0.990, 0.987, 0.984])
@@ -231,7 +252,7 @@ def test_a_model_counts_as_cached_only_when_every_seed_was():
 def test_kernel_parameter_counts_are_monotonic_ties_included(params, monotonic):
     counts = dict(zip(("cnn_k3", "cnn_k5", "cnn_k7"), params))
     summary = synthetic.build(Scenario(params=counts)).summary()
-    assert summary["comparison"]["kernel_params_monotonic"] is monotonic
+    assert summary["experiment"]["params_monotonic"] is monotonic
 
 
 def test_the_build_time_is_in_utc_to_the_second(summary):
@@ -252,7 +273,7 @@ def test_one_seed_has_no_spread_and_makes_no_spread_claims():
     assert base["test_accuracy_std"] is None and base["test_loss_std"] is None and base["test_error_std"] is None
     assert base["train_seconds_std"] is None
     comparison = summary["comparison"]
-    assert comparison["gain_beyond_spread"] is None and comparison["kernel_difference_beyond_spread"] is None
+    assert comparison["gain_beyond_spread"] is None and summary["experiment"]["difference_beyond_spread"] is None
     assert comparison["cnn_clearly_better"] is True and comparison["seeds"] == 1
     assert summary["probes"]["translation"]["models"]["cnn_k3"]["std"] is None
     permutation = summary["probes"]["permutation"]
@@ -301,11 +322,14 @@ def test_a_run_without_validation_has_no_generalization_gap():
 def test_the_main_cnn_is_found_among_the_kernel_sizes():
     """Kernel sizes 5 and 7 only: the 3x3 CNN is still trained (it is the main one) and compared as such."""
     built = synthetic.build(Scenario())
-    experiments = ExperimentResults(models=built.experiments.models, kernel_sizes=(5, 7), seeds=built.experiments.seeds)
+    experiments = replace(built.experiments, design=kernel_design((5, 7)))
     summary = replace(built, experiments=experiments).summary()
-    assert [block["kernel_size"] for block in summary["kernels"]] == [5, 7]
-    assert summary["comparison"]["best_kernel"] == 5 and summary["comparison"]["worst_kernel"] == 7
-    assert summary["comparison"]["kernel_params_monotonic"] is True  # 118,346 then 119,114
+    experiment = summary["experiment"]
+    assert [variant["value"] for variant in experiment["variants"]] == [5, 7]
+    assert not any(variant["is_main"] for variant in experiment["variants"]) and experiment["main"] == "cnn_k3"
+    assert summary["comparison"]["cnn_better"] is True and summary["comparison"]["accuracy_gain_pp"] == approx(1.8)
+    assert (experiment["best"], experiment["worst"]) == ("cnn_k5", "cnn_k7")
+    assert experiment["params_monotonic"] is True  # 118,346 then 119,114
     assert summary["settings"]["kernel_sizes"] == [5, 7]
 
 
@@ -355,7 +379,10 @@ def test_advantage_largest_first_boundaries():
 @pytest.mark.parametrize("kernel_size, pool_size, field", [(3, 2, 10), (5, 2, 16), (7, 2, 22), (1, 2, 4), (3, 3, 17), (3, 1, 5)])
 def test_receptive_field(kernel_size, pool_size, field):
     # conv k, pool p (stride p), conv k, pool p: 1 + (k-1) + (p-1) + (k-1)p + (p-1)p input pixels per side.
-    assert receptive_field(kernel_size, pool_size) == field
+    network = apply_variant(DEFAULT_CNN, "kernel", kernel_size)
+    network = replace(network, layers=tuple(replace(layer, size=pool_size) if layer.type == "maxpool" else layer
+                                            for layer in network.layers))
+    assert receptive_field(network) == field
 
 
 def test_epoch_order_block():
@@ -370,3 +397,38 @@ def test_epoch_order_block():
     assert [row["seed"] for row in order["per_seed"]] == [42, 43, 44]
     assert order["per_seed"][1] == {"seed": 43, "reshuffled_test_accuracy": approx(0.972), "fixed_test_accuracy": approx(0.960),
                                     "reshuffled_test_loss": approx(0.095), "fixed_test_loss": approx(0.095)}
+
+
+def test_networks_block_of_the_course_design(summary):
+    networks = summary["networks"]
+    assert networks["default"] is True
+    base, cnn = networks["baseline"], networks["cnn"]
+    assert (base["name"], base["params"], base["conv_layers"], base["pooling"], base["pool_sizes"]) == (
+        "baseline", 101_770, [], "none", [])
+    assert (cnn["name"], cnn["params"], cnn["conv_layers"], cnn["pooling"], cnn["pool_sizes"]) == (
+        "cnn_k3", 121_930, ["conv1", "conv2"], "max", [2])
+    assert cnn["receptive_field"] == 10 and base["receptive_field"] is None
+    assert not any(network[key] for network in (base, cnn) for key in ("global_pool", "has_why", "custom"))
+    assert [layer["type"] for layer in cnn["layers"]] == ["input", "conv", "maxpool", "conv", "maxpool", "flatten", "dense",
+                                                           "output"]
+
+
+@pytest.mark.parametrize("pools, pooling", [(("max", "max"), "max"), (("avg", "avg"), "avg"), (("max", "avg"), "mixed")])
+def test_networks_block_of_a_students_cnn(pools, pooling):
+    """The student's CNN (same layer names, other pooling, a reason for one layer): what the wording turns on."""
+    kinds = iter(pools)
+    layers = tuple(
+        replace(layer, type={"max": "maxpool", "avg": "avgpool"}[next(kinds)]) if layer.type == "maxpool"
+        else replace(layer, why="Edges first.") if layer.type == "conv" and layer.filters == 32 else layer
+        for layer in DEFAULT_CNN.layers
+    )
+    built = synthetic.build(Scenario())
+    design = replace(built.experiments.design, cnn=replace(DEFAULT_CNN, layers=layers))
+    summary = replace(built, experiments=replace(built.experiments, design=design)).summary()
+    networks = summary["networks"]
+    # A reason changes no number: the course's layers with a reason are still the course's CNN.
+    custom = pooling != "max"
+    assert networks["default"] is not custom and networks["cnn"]["custom"] is custom and networks["baseline"]["custom"] is False
+    assert networks["cnn"]["pooling"] == pooling and networks["cnn"]["pool_sizes"] == [2]
+    assert networks["cnn"]["has_why"] is True and networks["baseline"]["has_why"] is False
+    assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {"max": "maxpool", "avg": "avgpool"}[pools[0]]

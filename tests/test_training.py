@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from analysis.data import load_dataset
-from analysis.experiments import BASELINE, TrainingSettings, cnn
+from analysis.experiments import BASELINE, cnn
+from analysis.fits import TrainingSettings
 from analysis.training import scale_images, split_for_validation, train_and_evaluate
 
 

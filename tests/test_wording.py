@@ -61,13 +61,14 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("outperform the baseline — or why did they not?", "superaron al modelo base… o por qué no lo hicieron?"),
         ],
     },
-    "kernel_spread": {
-        "beyond": [("That gap is larger than the two sizes' run-to-run spreads together",
-                    "Esa diferencia supera la suma de las variaciones entre ejecuciones de ambos tamaños")],
-        "within": [("That gap is smaller than the two sizes' run-to-run spreads together",
-                    "Esa diferencia es menor que la suma de las variaciones entre ejecuciones de ambos tamaños")],
-        "unknown": [("With a single training run per size the run-to-run spread is unknown",
-                     "Con una sola ejecución por tamaño no se conoce la variación entre ejecuciones")],
+    # The controlled experiment (section 6): is the best variant's lead over the worst more than the noise?
+    "experiment_spread": {
+        "beyond": [("That gap is larger than the two variants' run-to-run spreads together",
+                    "Esa diferencia supera la suma de las variaciones entre ejecuciones de ambas variantes")],
+        "within": [("That gap is smaller than the two variants' run-to-run spreads together",
+                    "Esa diferencia es menor que la suma de las variaciones entre ejecuciones de ambas variantes")],
+        "unknown": [("With a single training run per variant the run-to-run spread is unknown",
+                     "Con una sola ejecución por variante no se conoce la variación entre ejecuciones")],
     },
     "shift_slope": {
         "slower": [("The CNN degrades more slowly", "La CNN se degrada más despacio")],
@@ -135,7 +136,7 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
 
 # What the default scenario (a typical full run) calls for.
 DEFAULT = {
-    "verdict": "beyond", "kernel_spread": "beyond", "shift_slope": "slower", "shift_threshold": "falls",
+    "verdict": "beyond", "experiment_spread": "beyond", "shift_slope": "slower", "shift_threshold": "falls",
     "permutation_baseline": "within", "permutation_cnn": "lost", "data_efficiency": "scarcest", "size": "comparable",
     "balance": "balanced", "overfitting": "less", "little_training": "unsaid", "epoch_order": "within",
 }
@@ -171,7 +172,7 @@ CASES = [
                   "menos errores (10 en lugar de 28)—, y su pérdida en prueba, de 0,0310 ± 0,0010 frente a 0,0950 ± 0,0010",
                   "97,00 %", "97,20 %", "97,40 %", "98,80 %", "99,20 %")),
     Case("cnn wins within the spread", Scenario(kernels={3: (40, 24, 8), 5: (15, 13, 11), 7: (18, 16, 14)}),
-         expect={"verdict": "within", "kernel_spread": "within"},
+         expect={"verdict": "within", "experiment_spread": "within"},
          english=("Only within the noise: the CNN's test error was 2.40 ± 1.60% against 2.80 ± 0.20% for the baseline — "
                   "1.2× fewer mistakes (24 instead of 28)",),
          spanish=("Solo dentro del margen de ruido: el error en prueba de la CNN fue del 2,40 ± 1,60 %, frente al "
@@ -189,13 +190,13 @@ CASES = [
          spanish=(f"En esta ejecución la CNN no superó al modelo base ({MINUS}2,00 p. p. de exactitud;",
                   "En esta ejecución no lo hicieron: la CNN alcanzó un 95,20 ± 0,20 % frente al 97,20 ± 0,20 % del modelo base.")),
     Case("one seed, cnn wins", SINGLE_SEED,
-         expect={"verdict": "unmeasured", "kernel_spread": "unknown", "permutation_baseline": "unknown",
+         expect={"verdict": "unmeasured", "experiment_spread": "unknown", "permutation_baseline": "unknown",
                  "epoch_order": "unknown"},
          english=("They did: the CNN's test error was 1.00% against 2.80% for the baseline — 2.8× fewer mistakes "
                   "(10 instead of 28) — and its test loss 0.0310 against 0.0950.",),
          spanish=("Lo superaron: el error en prueba de la CNN fue del 1,00 %, frente al 2,80 % del modelo base",)),
     Case("one seed, cnn loses", SINGLE_SEED.with_(kernels={3: (48,), 5: (13,), 7: (16,)}),
-         expect={"verdict": "not_better", "kernel_spread": "unknown", "permutation_baseline": "unknown",
+         expect={"verdict": "not_better", "experiment_spread": "unknown", "permutation_baseline": "unknown",
                  "size": "no_gain", "overfitting": "unsaid", "epoch_order": "unknown"},
          english=(f"({MINUS}2.00 pp of accuracy;", "the CNN reached 95.20% against the baseline's 97.20%")),
     Case("cnn overfits more than the baseline", Scenario(cnn_final=(0.999, 0.969)),
@@ -227,21 +228,22 @@ CASES = [
          english=("It did so with 1.50× the baseline's parameters, so the gain does not come from capacity.",)),
     # --- Kernel sizes -------------------------------------------------------------------------------------------
     Case("best kernel first", Scenario(),
-         english=("The best test accuracy came from 3×3 kernels and the worst from 7×7, 0.60 percentage points apart.",),
-         spanish=("La mejor exactitud en prueba se obtuvo con kernels de 3×3 y la peor con los de 7×7, con 0,60 puntos "
+         english=("The best test accuracy came from CNN 3×3 and the worst from CNN 7×7, 0.60 percentage points apart.",
+                  "Training took longest for CNN 7×7 (5 min 00 s) and least for CNN 3×3 (3 min 00 s)."),
+         spanish=("La mejor exactitud en prueba se obtuvo con la CNN 3×3 y la peor con la CNN 7×7, con 0,60 puntos "
                   "porcentuales de diferencia.",)),
     Case("best kernel in the middle", Scenario(kernels={3: (12, 10, 8), 5: (9, 7, 5), 7: (18, 16, 14)}),
-         english=("The best test accuracy came from 5×5 kernels and the worst from 7×7, 0.90 percentage points apart.",),
-         spanish=("se obtuvo con kernels de 5×5 y la peor con los de 7×7, con 0,90 puntos porcentuales",)),
+         english=("The best test accuracy came from CNN 5×5 and the worst from CNN 7×7, 0.90 percentage points apart.",),
+         spanish=("se obtuvo con la CNN 5×5 y la peor con la CNN 7×7, con 0,90 puntos porcentuales",)),
     Case("best kernel last", Scenario(kernels={3: (12, 10, 8), 5: (15, 13, 11), 7: (8, 6, 4)}),
-         english=("The best test accuracy came from 7×7 kernels and the worst from 5×5, 0.70 percentage points apart.",),
-         spanish=("se obtuvo con kernels de 7×7 y la peor con los de 5×5, con 0,70 puntos porcentuales",)),
+         english=("The best test accuracy came from CNN 7×7 and the worst from CNN 5×5, 0.70 percentage points apart.",),
+         spanish=("se obtuvo con la CNN 7×7 y la peor con la CNN 5×5, con 0,70 puntos porcentuales",)),
     Case("kernels tied", Scenario(kernels={3: (12, 10, 8), 5: (12, 10, 8), 7: (12, 10, 8)}),
-         expect={"kernel_spread": "within"},
-         english=("The best test accuracy came from 3×3 kernels and the worst from 7×7, 0.00 percentage points apart.",)),
+         expect={"experiment_spread": "within"},
+         english=("The best test accuracy came from CNN 3×3 and the worst from CNN 7×7, 0.00 percentage points apart.",)),
     Case("kernels within the spread", Scenario(kernels={3: (12, 10, 8), 5: (16, 11, 6), 7: (17, 12, 7)}),
-         expect={"kernel_spread": "within"},
-         english=("The best test accuracy came from 3×3 kernels and the worst from 7×7, 0.20 percentage points apart.",)),
+         expect={"experiment_spread": "within"},
+         english=("The best test accuracy came from CNN 3×3 and the worst from CNN 7×7, 0.20 percentage points apart.",)),
     # --- Translation --------------------------------------------------------------------------------------------
     Case("cnn degrades more slowly and falls below the threshold", Scenario(),
          english=("by two pixels, 80.00% and 95.00%", "From 3 pixels on, the CNN too fell below 90%"),

@@ -9,13 +9,16 @@ The ``SM_*`` variables set by AWS's training toolkit name the same places.
 
 ``cnn-report build`` follows this contract when it finds it, so the same
 command runs on a laptop and as a job. Nothing here needs the network: the data
-comes from the channel, never from Keras's download.
+comes from the channel, never from Keras's download. The trained main CNN goes
+to ``model`` as ``cnn_k3.keras``, so the job's model.tar.gz holds a model a
+student can load with ``keras.models.load_model``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
@@ -23,12 +26,17 @@ from typing import Callable, Mapping
 from analysis.cache import ResultCache
 from analysis.data import load_dataset
 from analysis.errors import ReportError, SageMakerError
-from analysis.experiments import parse_kernel_sizes, plan_experiments, run_experiment
-from report.build import BuildOutputs, build
+from analysis.experiments import experiment_key, main_model_fit, parse_kernel_sizes, plan_experiments
+from analysis.workers import run_fits
+from report.build import BuildOutputs, build, plan_fits
 from report.config import BuildConfig
 from report.i18n import LANGUAGES
+from report.progress import BuildProgress
+from report.project import resolve_design
 
 ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
+# What AWS's training toolkit calls the same place, outside a real container.
+TOOLKIT_ROOT_ENV_VAR = "SAGEMAKER_BASE_DIR"
 DEFAULT_ROOT = Path("/opt/ml")
 # The hyperparameter that turns a job into one step of a parallel pipeline:
 # train this one model into the shared cache and write no report.
@@ -50,6 +58,7 @@ class TrainingJob:
     output_dir: Path
     model_dir: Path
     hyperparameters_env: str | None
+    failure_dir: Path | None = None
 
     @property
     def hyperparameters_file(self) -> Path:
@@ -57,7 +66,7 @@ class TrainingJob:
 
     @property
     def failure_file(self) -> Path:
-        return self.root / "output" / "failure"
+        return (self.failure_dir or self.root / "output") / "failure"
 
     def read_hyperparameters(self) -> dict[str, object]:
         """The job's hyperparameters as SageMaker passed them, without SageMaker's own ``sagemaker_*`` entries."""
@@ -87,11 +96,11 @@ class TrainingJob:
 def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob | None:
     """The training job this process runs in, or None when it is not inside SageMaker.
 
-    ``$CNN_REPORT_SM_ROOT`` stands in for ``/opt/ml``, so the contract can be
-    exercised outside a container.
+    ``$CNN_REPORT_SM_ROOT`` (or the toolkit's own ``$SAGEMAKER_BASE_DIR``)
+    stands in for ``/opt/ml``, so the contract can be exercised outside a container.
     """
     environ = os.environ if environ is None else environ
-    root = Path(environ.get(ROOT_ENV_VAR) or DEFAULT_ROOT)
+    root = Path(environ.get(ROOT_ENV_VAR) or environ.get(TOOLKIT_ROOT_ENV_VAR) or DEFAULT_ROOT)
     inside = (
         environ.get("SM_TRAINING_ENV")
         or environ.get("SM_CHANNEL_TRAINING")
@@ -105,29 +114,41 @@ def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob
         output_dir=Path(environ.get("SM_OUTPUT_DATA_DIR") or root / "output" / "data"),
         model_dir=Path(environ.get("SM_MODEL_DIR") or root / "model"),
         hyperparameters_env=environ.get("SM_HPS"),
+        failure_dir=Path(environ["SM_OUTPUT_DIR"]) if environ.get("SM_OUTPUT_DIR") else None,
     )
 
 
-def run_training_job(
-    job: TrainingJob, config: BuildConfig, echo: Callable[[str], None] = lambda message: None
-) -> BuildOutputs | None:
+def run_training_job(job: TrainingJob, config: BuildConfig, progress: BuildProgress | None = None) -> BuildOutputs | None:
     """Build the report as the job's contract says; a model step only fills the cache and returns None.
 
     Any failure is also written to the job's failure file before it propagates,
     so SageMaker reports the reason rather than just a non-zero exit code.
     """
+    progress = progress or BuildProgress()
     try:
         settings = parse_hyperparameters(job.read_hyperparameters())
         model = settings.pop(MODEL_HYPERPARAMETER, None)
         config = apply_training_job(config, job, settings)
-        echo(f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}")
+        progress.note(
+            f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}, "
+            f"{config.resolved_jobs} fit(s) at a time"
+        )
         if model is None:
-            return build(config, echo=echo)
-        train_model(config, str(model), echo=echo)
+            outputs = build(config, progress)
+            main = main_model_fit(config.training, config.seed_list, config.experiment_design)
+            deliver_model(outputs.model, job.model_dir / f"{main.spec.name}.keras")
+            return outputs
+        train_model(config, str(model), job, progress)
         return None
     except Exception as error:
         job.write_failure(str(error) if isinstance(error, ReportError) else f"{type(error).__name__}: {error}")
         raise
+
+
+def deliver_model(model: Path, destination: Path) -> None:
+    """Copy the trained model from the cache to where SageMaker packs model.tar.gz (a model a student can load)."""
+    if model.resolve() != destination.resolve():
+        shutil.copyfile(model, destination)
 
 
 def apply_training_job(config: BuildConfig, job: TrainingJob, settings: Mapping[str, object]) -> BuildConfig:
@@ -136,21 +157,35 @@ def apply_training_job(config: BuildConfig, job: TrainingJob, settings: Mapping[
     # contract run anywhere, and the build checks them before training.
     job.output_dir.mkdir(parents=True, exist_ok=True)
     job.model_dir.mkdir(parents=True, exist_ok=True)
-    return replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
+    config = replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
+    if "kernel_sizes" in settings:
+        # The experiment was settled from the command line and the project file; a job's kernel sizes come later.
+        config = replace(config, design=resolve_design(config.project, config.kernel_sizes, kernel_sizes_given=True))
+    return config
 
 
-def train_model(config: BuildConfig, model: str, echo: Callable[[str], None] = lambda message: None) -> None:
-    """Train one planned model into the cache: one parallel step of a pipeline whose last step builds the report."""
-    specs = {spec.name: spec for spec in plan_experiments(config.kernel_sizes)}
-    if model not in specs:
+def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: BuildProgress | None = None) -> None:
+    """Train every fit of one model into the cache: one parallel step of a pipeline whose last step builds the report.
+
+    That is each seed of the model and, for the probed models, their probe
+    fits, side by side on the instance's vCPUs. The step that trains the main
+    CNN also delivers it as the step's model artifact.
+    """
+    progress = progress or BuildProgress()
+    names = [spec.name for spec in plan_experiments(config.experiment_design)]
+    if model not in names:
         raise SageMakerError(
-            f"hyperparameter {MODEL_HYPERPARAMETER}={model!r} is not a model of this build; choose from {', '.join(specs)}"
+            f"hyperparameter {MODEL_HYPERPARAMETER}={model!r} is not a model of this build; choose from {', '.join(names)}"
         )
-    cache = ResultCache(config.resolved_cache_dir, on_warning=lambda message: echo(f"warning: {message}"))
+    cache = ResultCache(config.resolved_cache_dir, on_warning=progress.warning)
     cache.prepare()
     dataset = load_dataset(config.data)
-    for seed in config.seed_list:
-        run_experiment(specs[model], dataset, replace(config.training, seed=seed), cache, force=config.force, echo=echo)
+    fits = [fit for fit in plan_fits(config, dataset.n_train) if fit.spec.name == model]
+    progress.stage(f"Training every fit of {model}")
+    run_fits(fits, dataset, cache, jobs=config.resolved_jobs, force=config.force, events=progress)
+    kept = [fit for fit in fits if fit.keep_model]
+    for fit in kept:
+        deliver_model(cache.model_path(experiment_key(fit.spec, fit.settings, dataset.sha256)), job.model_dir / f"{model}.keras")
 
 
 def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, object]:
@@ -235,5 +270,6 @@ _PARSERS: dict[str, Callable[[object], object]] = {
     "cache_dir": lambda value: Path(str(value)),
     "force": _boolean,
     "lang": _language,
+    "jobs": _integer(minimum=1),
     MODEL_HYPERPARAMETER: _model_name,
 }

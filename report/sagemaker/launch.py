@@ -2,7 +2,7 @@
 
 ``cnn-report sagemaker run`` stages the data and cnn-report's own source
 distribution in S3, starts a training job in AWS's TensorFlow container that
-runs ``cnn-report build`` (see :mod:`report.sagemaker_job` for the job's side),
+runs ``cnn-report build`` (see :mod:`report.sagemaker.job` for the job's side),
 waits, and downloads the report. ``cnn-report sagemaker schedule`` turns the
 same job into a SageMaker Pipeline and an EventBridge Scheduler schedule that
 starts it.
@@ -35,12 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from analysis.architectures import Design
 from analysis.data import PROJECT_DIR, load_dataset, resolve_data_path
 from analysis.errors import SageMakerError
 from analysis.experiments import DEFAULT_KERNEL_SIZES, plan_experiments
-from report.sagemaker_job import MODEL_HYPERPARAMETER, parse_hyperparameters
+from report.project import Project, resolve_design
+from report.sagemaker.job import MODEL_HYPERPARAMETER, parse_hyperparameters
+from report.source import source_digest
 
-ENTRY_SCRIPT = Path(__file__).with_name("sagemaker_entry.py")
+ENTRY_SCRIPT = Path(__file__).with_name("entry.py")
+# Where the project's files go in the job's source directory; the entry script builds from there.
+PROJECT_FOLDER = "project"
+IMAGE_TABLE = Path(__file__).with_name("images.json")
 CHANNEL = "training"
 CHECKPOINT_DIR = "/opt/ml/checkpoints"
 DEFAULT_PREFIX = "cnn-report"
@@ -52,14 +58,8 @@ REPORT_FILES = ("report.pdf", "report.html", "report.json")
 # AWS's current TensorFlow training image (Deep Learning Containers) for CPU
 # instances; cnn-report supports TensorFlow 2.16 to 2.21.
 TENSORFLOW_IMAGE_TAG = "2.19.0-cpu-py312"
-_DLC_ACCOUNT = "763104351884"
-# Opt-in regions host the Deep Learning Containers in accounts of their own.
-_DLC_ACCOUNTS = {
-    "af-south-1": "626614931356",
-    "ap-east-1": "871362719292",
-    "eu-south-1": "692866216735",
-    "me-south-1": "217643126080",
-}
+# The container's log level (Python's logging.INFO), as AWS's SDK sends it.
+_CONTAINER_LOG_LEVEL = 20
 _ROLE_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -100,6 +100,16 @@ class Launch:
     instance_type: str = DEFAULT_INSTANCE_TYPE
     hyperparameters: Mapping[str, str] = field(default_factory=dict)
     max_runtime_seconds: int = int(DEFAULT_MAX_HOURS * 3600)
+    # The student's project (--config): its networks, notes and images travel with the code into every job.
+    project: Project | None = None
+
+    @property
+    def design(self) -> Design:
+        """The networks and experiment the jobs train: the project's, with the job's kernel sizes if -H sets them."""
+        settings = parse_hyperparameters(self.hyperparameters)
+        given = "kernel_sizes" in settings or (self.project is not None and "kernel_sizes" in self.project.build)
+        kernel_sizes = settings.get("kernel_sizes") or (self.project.build.get("kernel_sizes") if self.project else None)
+        return resolve_design(self.project, tuple(kernel_sizes or DEFAULT_KERNEL_SIZES), given)
 
     @property
     def partition(self) -> str:
@@ -112,7 +122,8 @@ class Launch:
 
 @dataclass(frozen=True)
 class SourcePackage:
-    """The job's source directory, packed: cnn-report's sdist and the entry script."""
+    """The job's source directory, packed: cnn-report's sdist, the entry script and the project, if any (its file,
+    notes, images and builder files, under ``project/``); ``digest`` names the source in it."""
 
     path: Path
     digest: str
@@ -192,12 +203,35 @@ def parse_hyperparameters_option(pairs: tuple[str, ...]) -> dict[str, str]:
     return hyperparameters
 
 
+def image_accounts() -> dict[str, str]:
+    """Region -> the ECR account that serves AWS's Deep Learning Containers there, from AWS's published table.
+
+    The table (``images.json``) names its source and date; a region AWS does
+    not list there has no default image.
+    """
+    return json.loads(IMAGE_TABLE.read_text(encoding="utf-8"))["accounts"]
+
+
 def default_image(region: str) -> str:
     """AWS's TensorFlow training image for CPU instances in ``region``."""
-    if region.startswith(("cn-", "us-gov-", "us-iso")):
-        raise SageMakerError(f"no default TensorFlow image is known for {region}; pass --image with a training image URI")
-    account = _DLC_ACCOUNTS.get(region, _DLC_ACCOUNT)
-    return f"{account}.dkr.ecr.{region}.amazonaws.com/tensorflow-training:{TENSORFLOW_IMAGE_TAG}"
+    account = image_accounts().get(region)
+    if account is None:
+        raise SageMakerError(
+            f"AWS publishes no Deep Learning Containers registry for region {region!r} (see {IMAGE_TABLE.name}'s source); "
+            "pass --image with a training image URI that exists there"
+        )
+    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"{account}.dkr.ecr.{region}.{domain}/tensorflow-training:{TENSORFLOW_IMAGE_TAG}"
+
+
+def encode_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, str]:
+    """Every value as JSON text, as AWS's SageMaker SDK sends hyperparameters.
+
+    The training toolkit decodes each value with ``json.loads`` (and logs a
+    "Failed to parse hyperparameter" line for any it cannot): ``"3"`` arrives
+    as the string "3", ``20`` as the number 20.
+    """
+    return {str(name): json.dumps(value) for name, value in hyperparameters.items()}
 
 
 def open_session(region: str | None = None):
@@ -221,6 +255,7 @@ def make_launch(
     image: str | None = None,
     hyperparameters: tuple[str, ...] = (),
     max_hours: float = DEFAULT_MAX_HOURS,
+    project: Project | None = None,
 ) -> Launch:
     """Check every setting shared by ``run`` and ``schedule``; raise :class:`SageMakerError` on the first bad one."""
     check_role_arn(role)
@@ -232,7 +267,7 @@ def make_launch(
     checked = parse_hyperparameters_option(hyperparameters)
     if not region:
         raise SageMakerError("no AWS region: pass --region, or set AWS_DEFAULT_REGION or a region in ~/.aws/config")
-    return Launch(
+    launch = Launch(
         role=role,
         location=location,
         region=region,
@@ -240,7 +275,11 @@ def make_launch(
         image=image or default_image(region),
         hyperparameters=checked,
         max_runtime_seconds=int(max_hours * 3600),
+        project=project,
     )
+    # The networks and experiment the jobs will train, checked with the jobs' own kernel sizes before anything is sent.
+    launch.design
+    return launch
 
 
 class AwsRequests:
@@ -313,13 +352,15 @@ def _describe_files(params: dict) -> dict:
     }
 
 
-def package_source(workdir: Path, project_dir: Path = PROJECT_DIR) -> SourcePackage:
+def package_source(workdir: Path, project_dir: Path = PROJECT_DIR, project: Project | None = None) -> SourcePackage:
     """Build cnn-report's sdist and pack it with the entry script as the job's source directory.
 
     The sdist is built by calling setuptools' standard (PEP 517) hook, so no
-    other build tool, and no network, is needed. The digest covers the files'
-    contents only, not their timestamps, so unchanged code maps to the same S3
-    key and an unchanged pipeline definition.
+    other build tool, and no network, is needed. The package is named by the
+    digest of the source files themselves (:func:`report.source.source_digest`),
+    not of the sdist, whose bytes depend on the setuptools that built it: the
+    same source maps to the same S3 key, and the same pipeline definition, from
+    any machine.
     """
     if not (project_dir / "pyproject.toml").is_file():
         raise SageMakerError(
@@ -338,22 +379,41 @@ def package_source(workdir: Path, project_dir: Path = PROJECT_DIR) -> SourcePack
         tail = " ".join(built.stderr.strip().splitlines()[-3:])
         raise SageMakerError(f"building cnn-report's source distribution failed: {tail}")
     sdist = dist / built.stdout.strip().splitlines()[-1]
-    return pack_source(sdist, workdir / "sourcedir.tar.gz")
+    return pack_source(sdist, workdir / "sourcedir.tar.gz", source_and_project_digest(project_dir, project), project)
 
 
-def pack_source(sdist: Path, destination: Path) -> SourcePackage:
-    """Pack ``sdist`` and the entry script into ``destination``, a tar.gz as SageMaker's script mode expects."""
-    digest = hashlib.sha256()
-    with tarfile.open(sdist, "r:gz") as archive:
-        for member in sorted(archive.getmembers(), key=lambda member: member.name):
-            if member.isfile():
-                # Drop the top folder: its name carries the version, which PKG-INFO covers.
-                digest.update(member.name.partition("/")[2].encode() + b"\0" + archive.extractfile(member).read())
-    digest.update(ENTRY_SCRIPT.read_bytes())
+def pack_source(sdist: Path, destination: Path, digest: str, project: Project | None = None) -> SourcePackage:
+    """Pack ``sdist``, the entry script and the project's files into ``destination``, a tar.gz as SageMaker's
+    script mode expects. ``digest`` names the source the sdist was built from, and the project.
+
+    The project's files keep their places relative to its folder, under
+    ``project/``; the entry script builds from there, so the job reads the
+    same project file, notes, images and builder files as a build here would.
+    """
     with tarfile.open(destination, "w:gz") as archive:
         archive.add(sdist, arcname=sdist.name)
         archive.add(ENTRY_SCRIPT, arcname=ENTRY_SCRIPT.name)
-    return SourcePackage(path=destination, digest=digest.hexdigest())
+        if project is not None:
+            folder = project.folder.resolve()
+            for path in project.files():
+                archive.add(path, arcname=f"{PROJECT_FOLDER}/{path.relative_to(folder).as_posix()}")
+    return SourcePackage(path=destination, digest=digest)
+
+
+def source_and_project_digest(project_dir: Path = PROJECT_DIR, project: Project | None = None) -> str:
+    """The digest of cnn-report's source, and of the project's files when there is a project (their paths and bytes).
+
+    Without a project it is the source's own digest, so the code already in S3 is found again.
+    """
+    digest = source_digest(project_dir)
+    if project is None:
+        return digest
+    combined = hashlib.sha256(digest.encode())
+    folder = project.folder.resolve()
+    for path in project.files():
+        content = path.read_bytes()
+        combined.update(path.relative_to(folder).as_posix().encode() + b"\0" + len(content).to_bytes(8, "big") + content)
+    return combined.hexdigest()
 
 
 def local_data_files(data: Path | None) -> list[tuple[Path, str]]:
@@ -374,25 +434,35 @@ def stage_data(aws: AwsRequests, location: S3Location, data: Path | str | None) 
         parse_bucket(data)
         return data.rstrip("/") + "/"
     for path, name in local_data_files(Path(data) if data is not None else None):
-        _upload_once(aws, location, ("data", name), path, _sha256(path))
+        _upload_once(aws, location, ("data", name), lambda path=path: path, _sha256(path))
     return location.uri("data") + "/"
 
 
-def stage_source(aws: AwsRequests, location: S3Location, source: SourcePackage) -> str:
-    """The S3 URI of the job's source directory, uploaded unless this exact code is there already."""
-    parts = ("code", source.digest[:16], "sourcedir.tar.gz")
-    _upload_once(aws, location, parts, source.path, source.digest)
+def stage_source(
+    aws: AwsRequests, location: S3Location, workdir: Path, source: SourcePackage | None = None, project_dir: Path = PROJECT_DIR,
+    project: Project | None = None,
+) -> str:
+    """The S3 URI of the job's source directory, packed and uploaded only if this exact source is not there yet.
+
+    ``source``, when given, is already packed; otherwise the source in
+    ``project_dir`` and the ``project``'s files are named by their digest
+    first and packed into ``workdir`` only when S3 lacks them.
+    """
+    digest = source.digest if source is not None else source_and_project_digest(project_dir, project)
+    parts = ("code", digest[:16], "sourcedir.tar.gz")
+    _upload_once(aws, location, parts, lambda: (source or package_source(workdir, project_dir, project)).path, digest)
     return location.uri(*parts)
 
 
-def _upload_once(aws: AwsRequests, location: S3Location, parts: tuple[str, ...], path: Path, digest: str) -> None:
+def _upload_once(aws: AwsRequests, location: S3Location, parts: tuple[str, ...], file: Callable[[], Path], digest: str) -> None:
+    """Upload what ``file()`` makes under ``parts``, unless S3 holds an object there with the same sha256 already."""
     key = location.key(*parts)
     existing = aws.look_up("s3", "HeadObject", {"Bucket": location.bucket, "Key": key})
     if existing is None or existing.get("Metadata", {}).get("sha256") != digest:
         aws.send(
             "s3",
             "PutObject",
-            {"Bucket": location.bucket, "Key": key, "Body": path, "Metadata": {"sha256": digest}},
+            {"Bucket": location.bucket, "Key": key, "Body": file(), "Metadata": {"sha256": digest}},
             when="unless HeadObject finds this object with the same sha256",
         )
 
@@ -416,23 +486,25 @@ def training_job_request(
 
     The hyperparameters follow the script-mode contract of AWS's framework
     containers: ``sagemaker_submit_directory`` is the packed source,
-    ``sagemaker_program`` the script to run in it; like AWS's SDK, their values
-    are JSON strings. The results cache lives in the checkpoint folder, which
+    ``sagemaker_program`` the script to run in it; every value is JSON-encoded,
+    as AWS's SDK encodes it. The results cache lives in the checkpoint folder, which
     SageMaker fills from S3 before the job and copies back as it is written, so
     later runs and the other steps of a pipeline reuse finished models.
     """
     return {
         "RoleArn": launch.role,
         "AlgorithmSpecification": {"TrainingImage": launch.image, "TrainingInputMode": "File"},
-        "HyperParameters": {
-            "sagemaker_program": json.dumps(ENTRY_SCRIPT.name),
-            "sagemaker_submit_directory": json.dumps(source_uri),
-            "sagemaker_region": json.dumps(launch.region),
-            "sagemaker_container_log_level": "20",
-            "cache-dir": CHECKPOINT_DIR,
-            **launch.hyperparameters,
-            **(extra_hyperparameters or {}),
-        },
+        "HyperParameters": encode_hyperparameters(
+            {
+                "sagemaker_program": ENTRY_SCRIPT.name,
+                "sagemaker_submit_directory": source_uri,
+                "sagemaker_region": launch.region,
+                "sagemaker_container_log_level": _CONTAINER_LOG_LEVEL,
+                "cache-dir": CHECKPOINT_DIR,
+                **launch.hyperparameters,
+                **(extra_hyperparameters or {}),
+            }
+        ),
         "InputDataConfig": [
             {
                 "ChannelName": CHANNEL,
@@ -453,13 +525,15 @@ def pipeline_definition(launch: Launch, source_uri: str, data_uri: str, parallel
     """The SageMaker Pipeline definition: one report step, or one step per model and then the report step.
 
     In the parallel form every model is trained by its own job into the shared
-    cache, and the report step, which depends on all of them, finds every model
-    cached: the same ``cnn-report build`` as a local run.
+    cache (every fit of that model: each seed, and the probes' retraining of
+    it), and the report step, which depends on all of them, finds every fit
+    cached: the same ``cnn-report build`` as a local run. Inside each job the
+    fits run side by side, one per vCPU of the instance.
     """
     steps = []
     if parallel:
-        kernel_sizes = parse_hyperparameters(launch.hyperparameters).get("kernel_sizes", DEFAULT_KERNEL_SIZES)
-        for spec in plan_experiments(kernel_sizes):
+        # One step per model of the student's design (the project's networks and experiment, or the course's).
+        for spec in plan_experiments(launch.design):
             arguments = training_job_request(launch, source_uri, data_uri, "steps", {MODEL_HYPERPARAMETER: spec.name})
             steps.append({"Name": f"Train-{spec.name}", "Type": "Training", "Arguments": arguments})
     report_step = {"Name": "BuildReport", "Type": "Training", "Arguments": training_job_request(launch, source_uri, data_uri)}
@@ -494,8 +568,7 @@ def run_report_job(
         raise SageMakerError(f"--out-dir {out_dir} is not a folder; create it or choose another")
     data_uri = stage_data(aws, launch.location, data)
     with tempfile.TemporaryDirectory(prefix="cnn-report-sagemaker-") as workdir:
-        source = source or package_source(Path(workdir))
-        source_uri = stage_source(aws, launch.location, source)
+        source_uri = stage_source(aws, launch.location, Path(workdir), source, project=launch.project)
         aws.send("sagemaker", "CreateTrainingJob", {"TrainingJobName": job_name, **training_job_request(launch, source_uri, data_uri)})
     echo(f"{'Would start' if aws.dry_run else 'Started'} training job {job_name} ({launch.instance_type}) in {launch.region}")
     if not wait:
@@ -579,8 +652,7 @@ def schedule_report(
     check_role_arn(scheduler_role, "--scheduler-role")
     data_uri = stage_data(aws, launch.location, data)
     with tempfile.TemporaryDirectory(prefix="cnn-report-sagemaker-") as workdir:
-        source = source or package_source(Path(workdir))
-        source_uri = stage_source(aws, launch.location, source)
+        source_uri = stage_source(aws, launch.location, Path(workdir), source, project=launch.project)
     pipeline = {
         "PipelineName": name,
         "PipelineDefinition": json.dumps(pipeline_definition(launch, source_uri, data_uri, parallel), indent=1),

@@ -1,0 +1,167 @@
+"""What a build shows: a live display on a terminal, plain lines elsewhere, nothing with --quiet, no TensorFlow noise."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from analysis.experiments import BASELINE, cnn
+from analysis.fits import Fit, ModelResult, TrainingSettings
+from report.progress import PlainProgress, TimeLeft, format_duration
+
+PROJECT = Path(__file__).resolve().parents[1]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# TensorFlow's own start-up lines, which its log level does not hold back.
+TENSORFLOW_NOISE = ("oneDNN custom operations", "absl::InitializeLog", "cpu_feature_guard")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def result(accuracy: float, seconds: float, cached: bool = False) -> ModelResult:
+    import numpy as np
+
+    return ModelResult(name="x", params=1, test_accuracy=accuracy, test_loss=0.1, epochs=2, train_seconds=seconds,
+                       history={}, layers=[], test_predictions=np.zeros(1), test_confidence=np.zeros(1), cached=cached)
+
+
+SETTINGS = TrainingSettings(epochs=2)
+A, B = Fit(BASELINE, SETTINGS), Fit(cnn(3), SETTINGS)
+C = Fit(BASELINE, TrainingSettings(epochs=2, limit_train=100), purpose="100 training images")
+
+
+def test_time_left_comes_from_the_epochs_timed_so_far():
+    estimate = TimeLeft()
+    estimate.plan([A, B, C], jobs=2, n_train=1000)  # A and B fit on 900 images, C on 90
+    estimate.start(A, 0.0)
+    estimate.start(B, 0.0)
+    assert estimate.seconds(5.0) is None  # nothing timed yet
+    estimate.epoch(A, 1, 10.0, 10.0)  # the baseline: 10 s per epoch of 900 images
+    # A: one epoch left, 10 s. B: no CNN timed yet, so the baseline's rate: 2 x 10 s, 10 s of it gone.
+    # C waits for the first worker free: 2 epochs of 90 images, 2 s, after A's 10 s.
+    assert estimate.seconds(10.0) == pytest.approx(12.0)
+    estimate.epoch(B, 1, 30.0, 30.0)  # the CNN is three times slower
+    estimate.epoch(A, 2, 10.0, 20.0)
+    estimate.finish(A, 21.0)  # 1 s of evaluation after its last epoch
+    estimate.start(C, 21.0)
+    # B: one 30 s epoch left from t=30, plus the 1 s of evaluation seen for the baseline. C: 2 x 1 s + 1 s, from t=21.
+    assert estimate.seconds(30.0) == pytest.approx(31.0)
+    assert estimate.seconds(200.0) == 0.0  # overdue is not negative
+
+
+def test_plain_lines_name_each_fit_its_epochs_and_the_time_left():
+    lines, clock = [], Clock()
+    progress = PlainProgress(lines.append, clock=clock)
+    progress.planned([A, B, C], cached=1, jobs=2, n_train=1000)
+    progress.finished(C, result(0.5, 3.0, cached=True))
+    progress.started(A)
+    clock.now = 10.0
+    progress.epoch_finished(A, 1, 10.0, {"loss": 0.5, "accuracy": 0.9, "val_accuracy": 0.91})
+    clock.now = 20.0
+    progress.finished(A, result(0.9012, 20.4))
+    progress.warning("something to know")
+    assert lines == [
+        "    3 fits: 1 from the cache, 2 to train, 2 at a time",
+        "[3/3] baseline seed 42, 100 training images: cached (50.00% test accuracy)",
+        "[1/3] baseline seed 42: training 2 epoch(s) on 1,000 images",
+        "[1/3] baseline seed 42 epoch 1/2, loss 0.5000, accuracy 90.00%, val_accuracy 91.00%, 10.0 s; about 20 s left",
+        "[1/3] baseline seed 42: 90.12% test accuracy, 20 s",
+        "warning: something to know",
+    ]
+
+
+def test_durations_read_as_people_say_them():
+    assert [format_duration(seconds) for seconds in (0.4, 42, 185, 3725)] == ["0 s", "42 s", "3 min 05 s", "1 h 02 min"]
+
+
+# The real command line ------------------------------------------------------------------------------
+
+def build_command(tmp_path: Path, tiny_npz: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "report.cli", "build", "--out", str(tmp_path / "report.pdf"), "--data", str(tiny_npz),
+            "--epochs", "1", "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", str(tmp_path / "cache"), *extra]
+
+
+def run_on_a_terminal(command: list[str]) -> tuple[int, str]:
+    """Run ``command`` with a pseudo-terminal as its stdout and stderr, as in a terminal window; its exit code and output."""
+    main, secondary = pty.openpty()
+    environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "110", "LINES": "40"}
+    process = subprocess.Popen(command, stdout=secondary, stderr=secondary, stdin=subprocess.DEVNULL, cwd=PROJECT,
+                               env=environment)
+    os.close(secondary)
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal closes when the process ends
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    code = process.wait(timeout=600)
+    reader.join(timeout=30)
+    os.close(main)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_progress_on_a_terminal_in_a_log_and_with_quiet(tmp_path, tiny_npz):
+    # On a terminal: rich's live display, redrawn in place, then the closing summary.
+    code, shown = run_on_a_terminal(build_command(tmp_path, tiny_npz, "--jobs", "2"))
+    assert code == 0, shown
+    assert "\x1b[" in shown  # the display moves the cursor to redraw itself
+    text = ANSI.sub("", shown)
+    assert "models trained" in text and "2 at a time" in text and "so far" in text
+    assert re.search(r"✓ cnn_k3 seed 42: \d+\.\d\d% test accuracy", text)
+    assert "Done in" in text and str(tmp_path / "report.pdf") in text and "test accuracy: CNN" in text
+    assert not [noise for noise in TENSORFLOW_NOISE if noise in text]
+
+    # In a pipe (a log file, CI, CloudWatch): plain lines, no escape codes, no TensorFlow lines, in one process too.
+    piped = subprocess.run(build_command(tmp_path, tiny_npz, "--jobs", "1", "--force"), capture_output=True, text=True,
+                           cwd=PROJECT, timeout=600)
+    assert piped.returncode == 0, piped.stderr
+    assert "\x1b" not in piped.stderr and piped.stdout == ""
+    lines = piped.stderr.splitlines()
+    assert "==> Training models: the experiment, then the probes" in lines
+    assert "    5 fits: 0 from the cache, 5 to train, 1 at a time" in lines
+    assert any(re.fullmatch(r"\[2/5\] cnn_k3 seed 42 epoch 1/1, loss .*, \d+\.\d s; about .* left", line) for line in lines)
+    assert lines[-4].startswith(f"Wrote {tmp_path / 'report.pdf'}, ")
+    assert not [noise for noise in TENSORFLOW_NOISE if noise in piped.stderr]
+
+    # --quiet: not a byte, from the build or from its workers' TensorFlow.
+    quiet = subprocess.run(build_command(tmp_path, tiny_npz, "--jobs", "2", "--force", "--quiet"), capture_output=True,
+                           cwd=PROJECT, timeout=600)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == b"" and quiet.stderr == b""
+
+
+def test_tensorflow_start_up_lines_are_hidden_unless_debug():
+    script = (
+        "import sys, analysis\n"
+        "if sys.argv[1] == 'debug': analysis.show_tensorflow_logs()\n"
+        "from analysis.experiments import import_training\n"
+        "import_training()\n"
+    )
+    quiet, debug = (
+        subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, cwd=PROJECT, timeout=300)
+        for mode in ("plain", "debug")
+    )
+    assert quiet.returncode == debug.returncode == 0
+    assert quiet.stderr == ""
+    assert "oneDNN custom operations are on" in debug.stderr
