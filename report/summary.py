@@ -242,12 +242,12 @@ def _summarize_experiment(experiments: ExperimentResults, models: dict) -> dict:
     variants = [_summarize_variant(variant.value, variant.name, variant.is_main, models[variant.name], variant.network)
                 for variant in design.variants()]
     accuracy = [variant["test_accuracy"] for variant in variants]
-    # Ties go to the value listed first for the best and to the one listed last for the worst, so that
-    # variants that tie are never named both the best and the worst.
+    # Ties go to the value listed first for the best (and the slowest) and to the one listed last for the worst (and
+    # the fastest), so that variants that tie are never named both the best and the worst.
     best = max(range(len(variants)), key=lambda index: (accuracy[index], -index))
     worst = min(range(len(variants)), key=lambda index: (accuracy[index], -index))
     slowest = max(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], -index))
-    fastest = min(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], index))
+    fastest = min(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], -index))
     numeric = design.experiment.vary in ("kernel", "width", "dropout")
     names = [[feature_map["name"] for feature_map in variant["feature_maps"]] for variant in variants]
     return {

@@ -122,6 +122,18 @@ def test_experiment_block(summary):
     assert experiment["receptive_fields"] is True
 
 
+@pytest.mark.parametrize("mistakes, seconds, best, worst, slowest, fastest", [
+    ((10, 10, 10), (60, 60, 60), "cnn_k3", "cnn_k7", "cnn_k3", "cnn_k7"),  # all tied: first best and slowest, last worst and fastest
+    ((12, 10, 12), (50, 70, 50), "cnn_k5", "cnn_k7", "cnn_k5", "cnn_k7"),
+    ((10, 12, 10), (70, 50, 70), "cnn_k3", "cnn_k5", "cnn_k3", "cnn_k5"),
+])
+def test_ties_never_make_one_variant_both_best_and_worst(mistakes, seconds, best, worst, slowest, fastest):
+    kernels = {size: (wrong,) * 3 for size, wrong in zip((3, 5, 7), mistakes)}
+    times = {f"cnn_k{size}": float(time) for size, time in zip((3, 5, 7), seconds)}
+    experiment = synthetic.build(Scenario(kernels=kernels, seconds=times)).summary()["experiment"]
+    assert (experiment["best"], experiment["worst"], experiment["slowest"], experiment["fastest"]) == (best, worst, slowest, fastest)
+
+
 def test_variant_blocks(summary):
     variants = {variant["value"]: variant for variant in summary["experiment"]["variants"]}
     assert list(variants) == [3, 5, 7]
