@@ -70,6 +70,29 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         "unknown": [("With a single training run per variant the run-to-run spread is unknown",
                      "Con una sola ejecución por variante no se conoce la variación entre ejecuciones")],
     },
+    # What the experiment varies, explained for that variable only.
+    "experiment_variable": {
+        "kernel": [("Larger kernels see more context per filter", "Un kernel más grande ve más contexto por filtro")],
+        "width": [("The width multiplies the number of filters of every convolutional layer",
+                   "La anchura multiplica el número de filtros de cada capa convolucional")],
+        "pooling": [("Max pooling keeps the strongest response in each window",
+                     "El max pooling conserva la respuesta más fuerte de cada ventana")],
+        "activation": [("The activation is the non-linearity after each convolution and dense layer",
+                        "La activación es la no linealidad que sigue a cada capa convolucional y densa")],
+    },
+    # Whether the CNN of sections 4-5 is one of the experiment's rows.
+    "experiment_main": {
+        "tried": [("row is the CNN above, trained once for both", "es la CNN anterior, entrenada una sola vez para ambos fines")],
+        "not_tried": [("The CNN above is none of them", "La CNN anterior no es ninguna de ellas")],
+    },
+    # How the parameter count moves over the experiment's values.
+    "experiment_params": {
+        "kernel_not_monotonic": [("The total parameter count is not monotonic in the kernel size",
+                                  "El número total de parámetros no varía de forma monótona con el tamaño del kernel")],
+        "monotonic": [("The parameter count moves in one direction with", "Aquí el número de parámetros varía siempre en el mismo sentido")],
+        "constant": [("Every variant has the same", "Todas las variantes tienen los mismos")],
+        "unsaid": [],  # values without an order (pooling kinds): no claim about a direction
+    },
     "shift_slope": {
         "slower": [("The CNN degrades more slowly", "La CNN se degrada más despacio")],
         "not_slower": [("In this run the CNN did not degrade more slowly than the baseline",
@@ -136,7 +159,8 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
 
 # What the default scenario (a typical full run) calls for.
 DEFAULT = {
-    "verdict": "beyond", "experiment_spread": "beyond", "shift_slope": "slower", "shift_threshold": "falls",
+    "verdict": "beyond", "experiment_spread": "beyond", "experiment_variable": "kernel", "experiment_main": "tried",
+    "experiment_params": "kernel_not_monotonic", "shift_slope": "slower", "shift_threshold": "falls",
     "permutation_baseline": "within", "permutation_cnn": "lost", "data_efficiency": "scarcest", "size": "comparable",
     "balance": "balanced", "overfitting": "less", "little_training": "unsaid", "epoch_order": "within",
 }
@@ -244,6 +268,41 @@ CASES = [
     Case("kernels within the spread", Scenario(kernels={3: (12, 10, 8), 5: (16, 11, 6), 7: (17, 12, 7)}),
          expect={"experiment_spread": "within"},
          english=("The best test accuracy came from CNN 3×3 and the worst from CNN 7×7, 0.20 percentage points apart.",)),
+    Case("two kernel sizes: the parameter count in one direction", Scenario(kernels={3: (12, 10, 8), 5: (15, 13, 11)}),
+         expect={"experiment_params": "monotonic", "experiment_spread": "within"},
+         english=("The parameter count moves in one direction with the kernel size here.",
+                  "The best test accuracy came from CNN 3×3 and the worst from CNN 5×5, 0.30 percentage points apart."),
+         spanish=("Aquí el número de parámetros varía siempre en el mismo sentido que el tamaño del kernel.",)),
+    Case("the main cnn's kernel size left out of the experiment", Scenario(values=(5, 7)),
+         expect={"experiment_main": "not_tried", "experiment_params": "monotonic", "experiment_spread": "within"},
+         english=("The same CNN was trained with each kernel size (5×5 and 7×7), everything else equal.",
+                  "The best test accuracy came from CNN 5×5 and the worst from CNN 7×7, 0.30 percentage points apart."),
+         spanish=("La CNN anterior no es ninguna de ellas",)),
+    # --- Other variables than the kernel size -------------------------------------------------------------------
+    Case("widths: the widest best", Scenario(vary="width", kernels={0.5: (20, 18, 16), 1: (12, 10, 8), 2: (9, 8, 7)}),
+         expect={"experiment_variable": "width", "experiment_params": "monotonic"},
+         english=("6. Width: ×0.5, ×1 or ×2?", "The same CNN was trained with each width (×0.5, ×1 and ×2)",
+                  "The ×1 row is the CNN above",
+                  "The best test accuracy came from CNN (width ×2) and the worst from CNN (width ×0.5), 1.00 percentage "
+                  "points apart.",
+                  # Every variant took 60 s: one is named the slowest and another the fastest, never the same one.
+                  "Training took longest for CNN (width ×0.5) (1 min 00 s) and least for CNN (width ×2) (1 min 00 s)."),
+         spanish=("6. Anchura: ¿×0,5, ×1 o ×2?", "La fila ×1 es la CNN anterior",
+                  "La mejor exactitud en prueba se obtuvo con la CNN (anchura ×2) y la peor con la CNN (anchura ×0,5), "
+                  "con 1,00 puntos porcentuales de diferencia.")),
+    Case("pooling kinds: max best, none worst, within the spread",
+         Scenario(vary="pooling", kernels={"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}),
+         expect={"experiment_variable": "pooling", "experiment_params": "unsaid", "experiment_spread": "within"},
+         english=("6. Pooling: maximum, average or none?",
+                  "The best test accuracy came from CNN (max pooling) and the worst from CNN (no pooling), 0.40 percentage "
+                  "points apart.", "the honest reading is that the pooling barely matters here"),
+         spanish=("La mejor exactitud en prueba se obtuvo con la CNN (max pooling) y la peor con la CNN (sin pooling)",
+                  "la lectura honesta es que aquí el pooling apenas importa")),
+    Case("activations: the same parameters", Scenario(vary="activation", kernels={"relu": (12, 10, 8), "tanh": (16, 14, 12)}),
+         expect={"experiment_variable": "activation", "experiment_params": "constant", "experiment_spread": "within"},
+         english=("Every variant has the same 121,930 parameters: the activation changes what they learn",
+                  "The best test accuracy came from CNN (relu) and the worst from CNN (tanh), 0.40 percentage points apart."),
+         spanish=("Todas las variantes tienen los mismos 121.930 parámetros: la activación cambia lo que aprenden",)),
     # --- Translation --------------------------------------------------------------------------------------------
     Case("cnn degrades more slowly and falls below the threshold", Scenario(),
          english=("by two pixels, 80.00% and 95.00%", "From 3 pixels on, the CNN too fell below 90%"),
