@@ -9,6 +9,8 @@ one job, in this process. No TensorFlow is imported.
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -289,3 +291,29 @@ def test_experiment_results_find_the_baseline_and_the_main_cnn(dataset):
     assert results.baseline is built.experiments.models["baseline"]
     assert results.cnn is built.experiments.models["cnn_k3"]
     assert [(variant.value, variant.is_main) for variant in results.design.variants()] == [(3, True), (7, False)]
+
+
+def test_training_is_imported_on_first_use_with_its_start_up_lines_hidden_unless_asked_for(monkeypatch):
+    """TensorFlow's native start-up lines are hidden while analysis.training is first imported, unless --debug."""
+    import analysis
+    import analysis.training
+
+    silenced: list[bool] = []
+
+    @contextmanager
+    def recording(enabled: bool = True):
+        silenced.append(enabled)
+        yield
+
+    monkeypatch.setattr(experiments, "native_stderr_silenced", recording)
+    monkeypatch.setattr(analysis, "training", analysis.training)  # restored after the fresh imports below
+    assert experiments.import_training() is sys.modules["analysis.training"] is analysis.training
+    assert silenced == [False]  # already imported: nothing to hide
+    monkeypatch.delitem(sys.modules, "analysis.training")
+    fresh = experiments.import_training()
+    assert fresh is sys.modules["analysis.training"] and hasattr(fresh, "train_and_evaluate")
+    assert silenced == [False, True]  # a first import: hidden
+    monkeypatch.setattr(analysis, "_tensorflow_logs_shown", True)  # --debug
+    monkeypatch.delitem(sys.modules, "analysis.training")
+    experiments.import_training()
+    assert silenced == [False, True, False]
