@@ -76,7 +76,7 @@ class Recorder(FitEvents):
         self.events.append(("started", fit.label))
 
     def epoch_finished(self, fit, epoch, seconds, logs):
-        self.events.append(("epoch", fit.label, epoch))
+        self.events.append(("epoch", fit.label, epoch, seconds, dict(logs)))
 
     def finished(self, fit, result):
         self.events.append(("finished", fit.label, result.cached))
@@ -100,7 +100,10 @@ def test_a_model_is_trained_once_then_read_back_and_force_trains_it_again(tmp_pa
     first = run_experiment(fit, dataset, cache, events=events)
     assert training.calls == [("cnn_k5", 7, 2, None)]
     assert first.cached is False and first.test_accuracy == pytest.approx(0.993)
-    assert events.events == [("started", "cnn_k5 seed 7"), ("epoch", "cnn_k5 seed 7", 1), ("finished", "cnn_k5 seed 7", False)]
+    # Each epoch's time and Keras's logs reach the progress display as training reported them.
+    assert events.events == [("started", "cnn_k5 seed 7"), ("epoch", "cnn_k5 seed 7", 1, 0.5, {"loss": 0.1}),
+                             ("finished", "cnn_k5 seed 7", False)]
+    assert not list(tmp_path.glob("*.keras")), "a fit that does not keep its model stored one"
 
     events.events.clear()
     again = run_experiment(fit, dataset, cache, events=events)

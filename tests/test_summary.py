@@ -72,6 +72,8 @@ def test_model_block(summary):
         [0.97] * 6 + [1 - 8 / 300] * 2 + [1 - 7 / 300] * 2)
     assert [cnn["per_class_accuracy"][str(digit)] for digit in range(10)] == approx(
         [1 - 4 / 300] * 2 + [0.99] * 6 + [1 - 2 / 300] * 2)
+    # Counts of images, written to report.json as whole numbers.
+    assert all(type(count) is int for row in base["confusion_matrix"] for count in row)
     matrix = np.array(base["confusion_matrix"])
     assert matrix.trace() == 970 and matrix[0, 1] == 3 and matrix[9, 0] == 3 and matrix.sum() == 1000
     assert base["top_confusions"] == [{"true": 0, "predicted": 1, "count": 3}, {"true": 1, "predicted": 2, "count": 3},
