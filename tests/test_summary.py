@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import synthetic
-from analysis.architectures import DEFAULT_CNN, apply_variant, receptive_field
+from analysis.architectures import DEFAULT_CNN, Builder, Network, apply_variant, receptive_field
 from analysis.experiments import kernel_design
 from analysis.fits import ModelRuns
 from report.summary import _top_confusions, advantage_largest_first, classes_balanced, differs_beyond_spread
@@ -237,6 +238,7 @@ def test_dataset_settings_and_environment_blocks(summary):
     environment = summary["environment"]
     assert environment["command_line"] == "cnn-report build --out report.pdf"
     assert environment["stage_seconds"] == {"data": 1.0, "eda": 0.5}
+    assert environment["jobs"] == 1  # one fit at a time unless the build says otherwise
     assert {"python", "tensorflow", "keras", "numpy"} <= set(environment["versions"])
     assert {"platform", "processor", "cpu_count"} <= set(environment["machine"])
     assert "generated_at" in environment and "tensorflow_onednn" in environment
@@ -446,3 +448,17 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
     assert networks["cnn"]["pooling"] == pooling and networks["cnn"]["pool_sizes"] == [2]
     assert networks["cnn"]["has_why"] is True and networks["baseline"]["has_why"] is False
     assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {"max": "maxpool", "avg": "avgpool"}[pools[0]]
+
+
+def test_a_builders_cnn_is_described_by_the_model_keras_built():
+    """A network from a builder function has no layer specs: its layers and parameters are the trained model's."""
+    builder = Builder(path=Path("/student/cnn.py"), function="make_cnn", label="cnn.py:make_cnn", sha256="0" * 64,
+                      keywords=(("kernel", 3),))
+    built = synthetic.build(Scenario(params={"cnn_k3": 123_456}))
+    design = replace(built.experiments.design, cnn=Network("cnn", builder=builder))
+    summary = replace(built, experiments=replace(built.experiments, design=design)).summary()
+    cnn = summary["networks"]["cnn"]
+    assert (cnn["name"], cnn["builder"], cnn["params"], cnn["custom"]) == ("cnn_k3", "cnn.py:make_cnn", 123_456, True)
+    assert cnn["conv_layers"] == ["conv1", "conv2"] and cnn["pooling"] == "max" and cnn["receptive_field"] is None
+    assert [layer["output_shape"] for layer in cnn["layers"]][1] == [26, 26, 32]
+    assert summary["models"]["cnn_k3"]["layers"][-1]["type"] == "output"
