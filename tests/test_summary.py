@@ -450,6 +450,14 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
     assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {"max": "maxpool", "avg": "avgpool"}[pools[0]]
 
 
+def test_only_a_kernel_experiment_has_kernel_sizes_in_the_settings():
+    widths = Scenario(vary="width", kernels={0.5: (20, 18, 16), 1: (12, 10, 8), 2: (9, 8, 7)})
+    summary = synthetic.build(widths).summary()
+    assert summary["settings"]["kernel_sizes"] is None
+    assert (summary["experiment"]["vary"], summary["experiment"]["values"]) == ("width", [0.5, 1, 2])
+    assert summary["experiment"]["main"] == "cnn_width_1" and summary["experiment"]["default"] is False
+
+
 def test_a_builders_cnn_is_described_by_the_model_keras_built():
     """A network from a builder function has no layer specs: its layers and parameters are the trained model's."""
     builder = Builder(path=Path("/student/cnn.py"), function="make_cnn", label="cnn.py:make_cnn", sha256="0" * 64,

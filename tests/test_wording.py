@@ -82,7 +82,8 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
     # Whether the CNN of sections 4-5 is one of the experiment's rows.
     "experiment_main": {
-        "tried": [("row is the CNN above, trained once for both", "es la CNN anterior, entrenada una sola vez para ambos fines")],
+        "tried": [("row is the CNN above: the same runs, not trained again",
+                   "es la CNN anterior: las mismas ejecuciones, sin volver a entrenarla")],
         "not_tried": [("The CNN above is none of them", "La CNN anterior no es ninguna de ellas")],
     },
     # How the parameter count moves over the experiment's values.
