@@ -100,6 +100,6 @@ def _first_examples(labels: np.ndarray, per_class: int) -> np.ndarray:
     columns = []
     for digit in range(NUM_CLASSES):
         indices = np.flatnonzero(labels == digit)[:per_class]
-        # A tiny dataset may have fewer examples of a digit; repeat the last one to keep the grid whole.
+        # A tiny dataset may have fewer examples of a digit; repeat them in turn to keep the grid whole.
         columns.append(np.resize(indices, per_class))
     return np.stack(columns, axis=1)

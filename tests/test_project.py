@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -228,18 +227,17 @@ def test_an_edit_renders_again_in_seconds_without_training_or_tensorflow(student
         "print('TF_IMPORTED' if 'tensorflow' in sys.modules else 'TF_NOT_IMPORTED')\n"
     )
     # In the project folder, as a student would run it; a fresh interpreter, so that no earlier import hides one.
-    started = time.perf_counter()
     completed = subprocess.run([sys.executable, "-c", script, "build"], cwd=folder, capture_output=True, text=True,
                                timeout=120, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    elapsed = time.perf_counter() - started
     assert completed.returncode == 0, completed.stderr
+    # No training (the models are cached, TensorFlow never imported): figures and the PDF again. No wall-time
+    # bound here: it would flake on a loaded machine; timings belong to bench/.
     assert "TF_NOT_IMPORTED" in completed.stdout
     summary = json.loads((folder / "out" / "report.json").read_text())
     assert all(model["cached"] for model in summary["models"].values())
     text = pdf_text(folder / "out" / "report.pdf")
     assert "Edited convolutions on handwritten digits" in text
     assert "Edited: 121,930 parameters." in text and "In conclusion" not in text
-    assert elapsed < 60  # seconds: figures and the PDF again, no training (about 5 s here)
 
 
 # --- Bad input: one line, exit 2, before any training -----------------------------------------------------------

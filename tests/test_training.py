@@ -45,7 +45,7 @@ def test_result_reports_the_models_own_numbers(tiny_npz):
     dataset = load_dataset(tiny_npz)
     result = train_and_evaluate(BASELINE, dataset, TrainingSettings(epochs=1, seed=1))
     assert result.params == 101_770
-    assert result.test_accuracy == np.mean(result.test_predictions == dataset.y_test)
+    # Test loss and accuracy are checked against Keras's own evaluate in tests/test_oracles.py.
     assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert [layer["name"] for layer in result.layers] == ["image", "flatten", "hidden", "probabilities"]
 

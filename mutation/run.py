@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Mutation testing of the code that decides what the report says, against the fast tests. On demand, never in CI.
+
+    nice -n 19 .venv/bin/python mutation/run.py                 # everything below (see README.md for timings)
+    nice -n 19 .venv/bin/python mutation/run.py --only summary  # the targets whose name contains "summary"
+
+mutmut (3.x) plants one small bug at a time (a flipped comparison, a changed constant, a dropped argument) in
+TARGETS and runs the tests that reach the mutated function; a mutant the tests do not catch *survived*. The run
+happens in a temporary copy of this working tree, so nothing here changes (and `mutants/` never lands in the repo).
+
+It prints each survivor with its diff and the score per target: killed / (killed + survived + no tests), a timeout
+counting as killed. Survivors already explained in SURVIVORS.md (by function and mutated line) are marked so; the
+rest are new and need a test or an explanation there. Exits 1 when a target scores below --target (0.9) or a
+survivor is unexplained, 2 when the run itself fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SURVIVORS_FILE = Path(__file__).resolve().with_name("SURVIVORS.md")
+
+# Module file -> the functions whose mutants count ("*": every function and method of the module). Only the input
+# pipeline of training.py is a target: the rest of it trains models, which the fast tests do not do. Of summary.py,
+# everything but the stand-in results that the notes are checked against before training (summarize_plan and its
+# helpers: no number of theirs reaches a report; tests/test_project.py checks their structure in whole builds).
+TARGETS: dict[str, tuple[str, ...] | str] = {
+    "report/summary.py": (
+        "summarize", "_summarize_model", "_mean_history", "differs_beyond_spread", "_top_confusions", "_compare",
+        "_summarize_networks", "_summarize_experiment", "_summarize_variant", "typed_layers", "_summarize_runs",
+        "_summarize_probes", "_summarize_inside", "_summarize_epoch_order", "_final_gap", "_is_monotonic",
+        "classes_balanced", "advantage_largest_first",
+    ),
+    "analysis/experiments.py": "*",
+    "analysis/training.py": ("split_for_validation", "scale_images", "make_pipelines", "_make_pipeline"),
+}
+# The fast tests the mutants are run against: unit tests of the targets, on synthetic data, a few seconds each.
+TESTS = [
+    "tests/test_summary.py", "tests/test_wording.py", "tests/test_properties.py", "tests/test_experiments.py",
+    "tests/test_pipeline.py", "tests/test_cache.py", "tests/test_probes.py", "tests/test_training.py",
+    "tests/test_oracles.py", "tests/test_models.py", "tests/test_epoch_order.py", "tests/test_architectures.py",
+]
+# Test files deliberately left out: whole builds through the CLI or in subprocesses (minutes per mutant), worker
+# processes, AWS mocks, the browser, the real MNIST. A test file in neither list is reported, so that a new one is
+# placed on purpose.
+NOT_RUN = [
+    "tests/test_cli.py", "tests/test_reliability.py", "tests/test_e2e.py", "tests/test_i18n.py",
+    "tests/test_sagemaker.py", "tests/test_sagemaker_job.py", "tests/test_sagemaker_project.py",
+    "tests/test_sagemaker_toolkit.py", "tests/test_cache_invalidation.py", "tests/test_data.py", "tests/test_browser.py",
+    "tests/test_document.py", "tests/test_outline.py", "tests/test_custom_networks.py", "tests/test_layout.py",
+    "tests/test_notes.py", "tests/test_progress.py", "tests/test_project.py", "tests/test_workers.py",
+]
+# Tests marked slow build whole reports; Hypothesis runs without deadlines (a timing assertion, and mutmut's
+# trampolines slow every call) and derandomised, so that two runs on the same code give the same score.
+PYTEST_ARGUMENTS = ["-m", "not slow", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]
+
+STATUS_BY_EXIT_CODE = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",
+                       -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -9: "segfault", -11: "segfault"}
+CAUGHT = {"killed", "timeout"}
+MUTANT_NAME = re.compile(r"^(?P<module>[\w.]+?)\.x(?:_(?P<function>\w+?)|ǁ(?P<class>\w+)ǁ(?P<method>\w+?))__mutmut_(?P<number>\d+)$")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="run only the targets whose path contains this text")
+    parser.add_argument("--max-children", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                        help="mutants tested at once (default: one per CPU but one; 1 on a shared machine)")
+    parser.add_argument("--target", type=float, default=0.9, help="the lowest acceptable score per target")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    options = parser.parse_args()
+
+    targets = {path: functions for path, functions in TARGETS.items() if not options.only or options.only in path}
+    if not targets:
+        print(f"no target matches {options.only!r}; targets: {', '.join(TARGETS)}", file=sys.stderr)
+        return 2
+    _check_test_lists()
+
+    work = options.keep or Path(tempfile.mkdtemp(prefix="cnn-report-mutation-"))
+    # A SIGTERM (a closed terminal, a killed job) ends the run like Ctrl-C, so that mutmut's processes are ended too.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))
+    try:
+        _copy_working_tree(work)
+        _configure(work / "pyproject.toml", targets)
+        started = time.monotonic()
+        names = [_name_glob(path, function) for path, functions in targets.items()
+                 for function in (("*",) if functions == "*" else functions)]
+        # The copy is imported from its own folder: the installed package and $CNN_REPORT_DATA must not leak in.
+        environment = {key: value for key, value in os.environ.items() if key not in ("CNN_REPORT_DATA", "CI")}
+        environment["CNN_REPORT_HYPOTHESIS_PROFILE"] = "mutation"
+        command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(options.max_children), *names]
+        print("$", " ".join(command), f"(in {work})", flush=True)
+        returncode = _run_in_own_group(command, work, environment)
+        if returncode != 0:
+            print(f"mutmut failed (exit {returncode}); rerun with --keep DIR and see DIR/mutants", file=sys.stderr)
+            return 2
+        results = _read_results(work, targets)
+        return _report(work, results, targets, options.target, time.monotonic() - started)
+    finally:
+        if options.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_in_own_group(command: list[str], work: Path, environment: dict[str, str]) -> int:
+    """Run mutmut in a process group of its own, and end the whole group (its fork server and workers) if we stop."""
+    process = subprocess.Popen(command, cwd=work, env=environment, start_new_session=True)
+    try:
+        return process.wait()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _check_test_lists() -> None:
+    listed = set(TESTS) | set(NOT_RUN)
+    unplaced = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("tests/test_*.py") if str(path.relative_to(ROOT)) not in listed)
+    for path in unplaced:
+        print(f"note: {path} is in neither TESTS nor NOT_RUN of mutation/run.py; it is not run against the mutants")
+
+
+def _copy_working_tree(work: Path) -> None:
+    """This working tree as it is now (committed or not), without ignored files."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = work / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def _configure(pyproject: Path, targets: dict) -> None:
+    tests = [test for test in TESTS if (pyproject.parent / test).exists()]
+    settings = {
+        "source_paths": ["analysis/", "report/"],
+        "only_mutate": list(targets),
+        "also_copy": ["templates/", "tests/"],
+        "pytest_add_cli_args_test_selection": tests,
+        "pytest_add_cli_args": PYTEST_ARGUMENTS,
+        # Each mutant is tested in a process forked from a server that has imported the tests (TensorFlow included)
+        # but run none: forking a process whose TensorFlow thread pools are running can deadlock.
+        "process_isolation": "forkserver",
+        "forkserver_warmup": "collect",
+        "use_git_change_detection": False,
+    }
+    text = pyproject.read_text(encoding="utf-8")
+    if "[tool.mutmut]" in text:
+        raise SystemExit("pyproject.toml already has a [tool.mutmut] section; mutation/run.py writes its own")
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    pyproject.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _name_glob(path: str, function: str) -> str:
+    module = path.removesuffix(".py").replace("/", ".")
+    return f"{module}.*" if function == "*" else f"{module}.x_{function}__mutmut_*"
+
+
+def _read_results(work: Path, targets: dict) -> dict[str, dict[str, str]]:
+    """Target path -> mutant name -> status, for the mutants of the target functions."""
+    results: dict[str, dict[str, str]] = {}
+    for path, functions in targets.items():
+        meta = work / "mutants" / f"{path}.meta"
+        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        chosen = {}
+        for name, code in exit_codes.items():
+            match = MUTANT_NAME.match(name)
+            function = match and (match["function"] or match["method"])
+            if functions == "*" or function in functions:
+                chosen[name] = STATUS_BY_EXIT_CODE.get(code, "suspicious" if code is not None else "not checked")
+        missing = [function for function in (() if functions == "*" else functions)
+                   if not any(_function_of(name) == function for name in chosen)]
+        if missing:
+            raise SystemExit(f"{path}: no mutants of {', '.join(missing)}; update TARGETS in mutation/run.py")
+        results[path] = chosen
+    return results
+
+
+def _function_of(name: str) -> str:
+    match = MUTANT_NAME.match(name)
+    if not match:
+        return name
+    return match["function"] or f"{match['class']}.{match['method']}"
+
+
+def _mutated_line(work: Path, name: str) -> str:
+    """The line a mutant changes, as mutmut shows it (its '+' line), whitespace collapsed."""
+    shown = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=work, capture_output=True, text=True)
+    added = [line[1:] for line in shown.stdout.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    return " ".join(" ".join(added).split()) or shown.stdout.strip()
+
+
+def _explained() -> set[str]:
+    """The survivors SURVIVORS.md explains, each written there as `function`: `mutated line`."""
+    if not SURVIVORS_FILE.exists():
+        return set()
+    found = re.findall(r"^\|\s*`([^`]+)`\s*\|\s*`(.+?)`\s*\|", SURVIVORS_FILE.read_text(encoding="utf-8"), flags=re.M)
+    return {f"{function}: {' '.join(line.replace('&#124;', '|').split())}" for function, line in found}
+
+
+def _report(work: Path, results: dict, targets: dict, target: float, seconds: float) -> int:
+    explained = _explained()
+    failing = False
+    print()
+    for path, statuses in results.items():
+        counts = {status: sum(1 for value in statuses.values() if value == status) for status in set(statuses.values())}
+        caught = sum(counts.get(status, 0) for status in CAUGHT)
+        counted = sum(count for status, count in counts.items() if status not in ("not checked", "skipped"))
+        score = caught / counted if counted else 1.0
+        failing |= score < target
+        detail = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+        print(f"{path}: {score:.1%} of {counted} mutants caught ({detail})")
+        for name in sorted(name for name, status in statuses.items() if status not in CAUGHT | {"not checked"}):
+            key = f"{_function_of(name)}: {_mutated_line(work, name)}"
+            known = key in explained
+            failing |= not known
+            print(f"    {'explained' if known else 'NEW      '} {statuses[name]:9} {name}\n        {key}")
+    total_caught = sum(1 for statuses in results.values() for status in statuses.values() if status in CAUGHT)
+    total = sum(1 for statuses in results.values() for status in statuses.values() if status not in ("not checked", "skipped"))
+    print(f"\nall targets: {total_caught / max(total, 1):.1%} of {total} mutants caught, in {seconds / 60:.0f} min")
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
