@@ -277,7 +277,8 @@ def _summarize_variant(value, name: str, is_main: bool, model: dict, network: Ne
     """One network of the experiment: its numbers and what the varied setting did to its shapes and parameters."""
     layers = model["layers"]
     maps = [layer for layer in layers[1:] if len(layer["output_shape"]) == 3]
-    flat = next((layer for layer in layers if len(layer["output_shape"]) == 1), layers[-1])
+    # The output layer is always one-dimensional, so there is always a first flat layer.
+    flat = next(layer for layer in layers if len(layer["output_shape"]) == 1)
     return {
         "value": value,
         "name": name,
@@ -312,7 +313,7 @@ def typed_layers(layers: list[dict], network: Network) -> list[dict]:
     if network.builder is None:
         types = {shape.name: shape.type for shape in layer_shapes(network)}
         return [{**layer, "type": types[layer["name"]]} for layer in layers]
-    typed = [{**layer, "type": layer.get("type", "other")} for layer in layers]
+    typed = [dict(layer) for layer in layers]
     typed[-1]["type"] = "output"
     return typed
 

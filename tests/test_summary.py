@@ -448,6 +448,9 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
     assert networks["cnn"]["pooling"] == pooling and networks["cnn"]["pool_sizes"] == [2]
     assert networks["cnn"]["has_why"] is True and networks["baseline"]["has_why"] is False
     assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {"max": "maxpool", "avg": "avgpool"}[pools[0]]
+    # The experiment's feature maps follow every conv and pooling layer, whichever kind of pooling it is.
+    for variant in summary["experiment"]["variants"]:
+        assert [layer["name"] for layer in variant["feature_maps"]] == ["conv1", "pool1", "conv2", "pool2"]
 
 
 def test_only_a_kernel_experiment_has_kernel_sizes_in_the_settings():
