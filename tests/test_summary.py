@@ -473,3 +473,22 @@ def test_a_builders_cnn_is_described_by_the_model_keras_built():
     assert cnn["conv_layers"] == ["conv1", "conv2"] and cnn["pooling"] == "max" and cnn["receptive_field"] is None
     assert [layer["output_shape"] for layer in cnn["layers"]][1] == [26, 26, 32]
     assert summary["models"]["cnn_k3"]["layers"][-1]["type"] == "output"
+
+
+def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(monkeypatch):
+    """A builder may use a kernel that is not square: conv1's positions are its output's height × width, not width²."""
+    square = synthetic.cnn_layers
+
+    def oblong(kernel_size):
+        layers = square(kernel_size)
+        layers[1] = {**layers[1], "output_shape": [26, 24, 32]}  # a 3 × 5 kernel on 28 × 28, 'valid'
+        return layers
+
+    monkeypatch.setattr(synthetic, "cnn_layers", oblong)
+    builder = Builder(path=Path("/student/cnn.py"), function="make_cnn", label="cnn.py:make_cnn", sha256="0" * 64,
+                      keywords=(("kernel", 3),))
+    built = synthetic.build(Scenario())
+    design = replace(built.experiments.design, cnn=Network("cnn", builder=builder))
+    comparison = replace(built, experiments=replace(built.experiments, design=design)).summary()["comparison"]
+    assert comparison["conv1_positions"] == 26 * 24
+    assert comparison["dense_equivalent_weights"] == 28 * 28 * 26 * 24 * 32
