@@ -492,3 +492,11 @@ def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(
     comparison = replace(built, experiments=replace(built.experiments, design=design)).summary()["comparison"]
     assert comparison["conv1_positions"] == 26 * 24
     assert comparison["dense_equivalent_weights"] == 28 * 28 * 26 * 24 * 32
+
+
+@pytest.mark.parametrize("baseline_seconds, ratio", [(0.5, 3.0), (0.0, None)])
+def test_time_ratio_even_for_a_baseline_under_a_second(baseline_seconds, ratio):
+    """A tiny build trains the baseline in under a second: the ratio is still measured; only a zero time has none."""
+    seconds = {"baseline": baseline_seconds, "cnn_k3": 1.5, "cnn_k5": 2.0, "cnn_k7": 2.5}
+    comparison = synthetic.build(Scenario(seconds=seconds)).summary()["comparison"]
+    assert comparison["time_ratio"] == (approx(ratio) if ratio is not None else None)
