@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.architectures import Design, Experiment, layer_shapes, main_value
+from analysis.architectures import DEFAULT_CNN, Design, Experiment, layer_shapes, main_value
 from analysis.data import Dataset
 from analysis.eda import describe_dataset
 from analysis.experiments import ExperimentResults
@@ -155,6 +155,7 @@ class Scenario:
     baseline_wrong_digits: tuple[int, ...] | None = None
     cnn_wrong_digits: tuple[int, ...] | None = None
     params: dict = field(default_factory=dict)  # name -> parameter count, overriding the hand-computed one
+    cnn: object = None  # the student's CNN (a Network); None: the course's
     seconds: dict = field(default_factory=lambda: {"baseline": 60.0, "cnn_k3": 180.0, "cnn_k5": 240.0, "cnn_k7": 300.0})
     # (training, validation) accuracy at the last epoch.
     baseline_final: tuple[float, float] = (0.995, 0.975)
@@ -214,7 +215,8 @@ def build(scenario: Scenario = Scenario()) -> Built:
         ))
 
     values = scenario.values if scenario.values is not None else tuple(scenario.kernels)
-    design = Design(experiment=Experiment(scenario.vary, tuple(sorted(values)) if scenario.vary == "kernel" else values))
+    design = Design(cnn=scenario.cnn or DEFAULT_CNN,
+                    experiment=Experiment(scenario.vary, tuple(sorted(values)) if scenario.vary == "kernel" else values))
     main, networks = design.main_name, design.networks()
     value_of = {variant.name: variant.value for variant in design.variants()} | {main: main_value(design.cnn, scenario.vary)}
     models = {BASE: runs(BASE, scenario.baseline, scenario.baseline_loss, baseline_layers(),

@@ -500,3 +500,12 @@ def test_time_ratio_even_for_a_baseline_under_a_second(baseline_seconds, ratio):
     seconds = {"baseline": baseline_seconds, "cnn_k3": 1.5, "cnn_k5": 2.0, "cnn_k7": 2.5}
     comparison = synthetic.build(Scenario(seconds=seconds)).summary()["comparison"]
     assert comparison["time_ratio"] == (approx(ratio) if ratio is not None else None)
+
+
+@pytest.mark.parametrize("head, global_pool", [("flatten", False), ("globalavgpool", True)])
+def test_the_networks_block_says_whether_the_cnn_ends_in_a_global_pool(head, global_pool):
+    """The wording about what reaches the dense head turns on a global average pool in place of flatten."""
+    layers = tuple(replace(layer, type=head) if layer.type == "flatten" else layer for layer in DEFAULT_CNN.layers)
+    cnn = replace(DEFAULT_CNN, layers=layers)
+    networks = synthetic.build(Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=cnn)).summary()["networks"]
+    assert networks["cnn"]["global_pool"] is global_pool and networks["baseline"]["global_pool"] is False
