@@ -509,3 +509,14 @@ def test_the_networks_block_says_whether_the_cnn_ends_in_a_global_pool(head, glo
     cnn = replace(DEFAULT_CNN, layers=layers)
     networks = synthetic.build(Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=cnn)).summary()["networks"]
     assert networks["cnn"]["global_pool"] is global_pool and networks["baseline"]["global_pool"] is False
+
+
+@pytest.mark.parametrize("vary, values, map_layers", [
+    ("width", {1: (12, 10, 8), 2: (9, 8, 7)}, ["conv1", "pool1", "conv2", "pool2"]),
+    ("kernel", {3: (12, 10, 8)}, ["conv1", "pool1", "conv2", "pool2"]),  # one value, as --kernel-sizes 3 gives
+    ("pooling", {"max": (12, 10, 8), "none": (20, 18, 16)}, None),
+])
+def test_the_experiment_names_its_map_layers_only_when_every_variant_has_the_same(vary, values, map_layers):
+    """Removing the pooling changes which layers make feature maps: then no one list of them fits every variant."""
+    experiment = synthetic.build(Scenario(vary=vary, kernels=values)).summary()["experiment"]
+    assert experiment["map_layers"] == map_layers
