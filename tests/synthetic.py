@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.architectures import DEFAULT_CNN, Design, Experiment, layer_shapes, main_value
+from analysis.architectures import DEFAULT_CNN, Design, Experiment, Network, layer_shapes, main_value
 from analysis.data import Dataset
 from analysis.eda import describe_dataset
 from analysis.experiments import ExperimentResults
@@ -155,7 +155,7 @@ class Scenario:
     baseline_wrong_digits: tuple[int, ...] | None = None
     cnn_wrong_digits: tuple[int, ...] | None = None
     params: dict = field(default_factory=dict)  # name -> parameter count, overriding the hand-computed one
-    cnn: object = None  # the student's CNN (a Network); None: the course's
+    cnn: Network | None = None  # the student's CNN; None: the course's
     seconds: dict = field(default_factory=lambda: {"baseline": 60.0, "cnn_k3": 180.0, "cnn_k5": 240.0, "cnn_k7": 300.0})
     # (training, validation) accuracy at the last epoch.
     baseline_final: tuple[float, float] = (0.995, 0.975)
