@@ -682,10 +682,11 @@ def build_keras_model(network: Network, name: str) -> keras.Model:
     Layers are created in spec order with cnn-report's names, so that after
     ``keras.utils.set_random_seed`` the course's networks start from exactly
     the weights that they always did. A builder's model is checked: input
-    28 × 28 × 1, output 10 probabilities.
+    28 × 28 × 1, output 10 probabilities, and a Conv2D layer in a CNN but
+    none (nor pooling) in a baseline.
     """
     if network.builder is not None:
-        return _build_from_function(network.builder, name)
+        return _build_from_function(network.builder, name, network.role)
     import keras
     from keras import layers
 
@@ -734,7 +735,7 @@ def check_builders(design: Design, names: set[str] | None = None) -> list[str]:
     return warnings
 
 
-def _build_from_function(builder: Builder, name: str) -> keras.Model:
+def _build_from_function(builder: Builder, name: str, role: str) -> keras.Model:
     """Run the builder file, call its function with the variant's arguments, and check what it returns."""
     import keras
     import numpy as np
@@ -754,6 +755,15 @@ def _build_from_function(builder: Builder, name: str) -> keras.Model:
     if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (NUM_CLASSES,):
         shapes = ", ".join(_shape_text(tensor.shape) for tensor in model.outputs)
         problems.append(f"its output is {shapes}, not 10 (end with keras.layers.Dense(10, activation=\"softmax\"))")
+    # The report reads a CNN's first Conv2D layer (its filters, feature maps and receptive field) and describes the
+    # model's own layers, not those inside a nested model; a baseline is the network that sees no neighbourhoods.
+    if role == "cnn" and not any(isinstance(layer, keras.layers.Conv2D) for layer in model.layers):
+        problems.append('it has no Conv2D layer: a CNN needs at least one, e.g. keras.layers.Conv2D(32, 3, '
+                        'activation="relu"), in the model itself (not inside a nested model)')
+    spatial = [layer.name for layer in model.layers if any(kind in type(layer).__name__ for kind in ("Conv", "Pooling"))]
+    if role == "baseline" and spatial:
+        problems.append(f"it has convolution or pooling layers ({', '.join(spatial)}): the baseline is the "
+                        "fully-connected network the CNN is compared with; move them to [models.cnn]")
     if problems:
         raise SpecError(f"{builder.label}: the model of {call} is wrong: {'; '.join(problems)}")
     # The protocol's loss expects probabilities: check on a few images that the outputs are.

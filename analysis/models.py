@@ -50,9 +50,18 @@ def describe_layers(model: keras.Model) -> list[dict]:
     return [
         {
             "name": layer.name,
-            "type": _LAYER_TYPES.get(type(layer).__name__, type(layer).__name__),
+            "type": _layer_type(layer),
             "output_shape": list(layer.output.shape[1:]),
             "params": int(layer.count_params()),
         }
         for layer in model.layers
     ]
+
+
+def _layer_type(layer: keras.layers.Layer) -> str:
+    """The spec type of ``layer``, or of the Keras layer it extends (a student's own Conv2D subclass is a conv layer,
+    as the probes that look for ``keras.layers.Conv2D`` find it); other layers keep their class name."""
+    for cls in type(layer).__mro__:
+        if cls.__name__ in _LAYER_TYPES:
+            return _LAYER_TYPES[cls.__name__]
+    return type(layer).__name__

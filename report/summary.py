@@ -276,8 +276,9 @@ def _summarize_experiment(experiments: ExperimentResults, models: dict) -> dict:
 def _summarize_variant(value, name: str, is_main: bool, model: dict, network: Network) -> dict:
     """One network of the experiment: its numbers and what the varied setting did to its shapes and parameters."""
     layers = model["layers"]
+    # Every CNN has a Conv2D layer (a builder's model without one is refused before training), so it has feature maps;
+    # its output layer is one-dimensional, so there is a first flat layer.
     maps = [layer for layer in layers[1:] if len(layer["output_shape"]) == 3]
-    # The output layer is always one-dimensional, so there is always a first flat layer.
     flat = next(layer for layer in layers if len(layer["output_shape"]) == 1)
     return {
         "value": value,
@@ -293,7 +294,7 @@ def _summarize_variant(value, name: str, is_main: bool, model: dict, network: Ne
         # The feature maps after each conv and pooling layer, and what reaches the dense layers.
         "feature_maps": [{"name": layer["name"], "output_shape": layer["output_shape"]}
                          for layer in maps if layer["type"] in ("conv", "maxpool", "avgpool")],
-        "last_map": maps[-1]["output_shape"] if maps else None,
+        "last_map": maps[-1]["output_shape"],
         "flattened": flat["output_shape"][0],
         "conv_params": [{"name": layer["name"], "params": layer["params"]} for layer in layers if layer["type"] == "conv"],
         "conv_params_total": sum(layer["params"] for layer in layers if layer["type"] == "conv"),

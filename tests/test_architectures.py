@@ -7,6 +7,7 @@ module's arithmetic checked against itself.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -444,8 +445,25 @@ def test_a_builder_without_the_experiments_keyword_is_refused(tmp_path):
      import keras
      def make_model(kernel=3):
          inputs = keras.Input(shape=(28, 28, 1))
-         return keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
+         x = keras.layers.Flatten()(keras.layers.Conv2D(4, kernel)(inputs))
+         return keras.Model(inputs, keras.layers.Dense(10)(x))
      """, "are not probabilities"),
+    # A CNN the report could not read after training (no first conv layer's filters and feature maps).
+    ("""
+     import keras
+     def make_model(kernel=3):
+         inputs = keras.Input(shape=(28, 28, 1))
+         return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inputs)))
+     """, "is wrong: it has no Conv2D layer: a CNN needs at least one"),
+    # Its convolutions inside a nested model: the report describes the model's own layers.
+    ("""
+     import keras
+     def make_model(kernel=3):
+         block = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(4, kernel), keras.layers.Flatten()])
+         inputs = keras.Input(shape=(28, 28, 1))
+         return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(block(inputs)))
+     """, "it has no Conv2D layer: a CNN needs at least one, e.g. keras.layers.Conv2D(32, 3, activation=\"relu\"), in the "
+          "model itself (not inside a nested model)"),
     ("""
      def make_model(kernel=3):
          return "a model"
@@ -466,6 +484,29 @@ def test_a_builder_that_returns_the_wrong_model_says_what_is_wrong(tmp_path, bod
     with pytest.raises(SpecError) as caught:
         build_keras_model(apply_variant(network, "kernel", 5), "cnn_k5")
     assert expected in str(caught.value) and str(caught.value).startswith("my_net.py:make_model")
+
+
+@pytest.mark.parametrize("layer, refused", [
+    ("keras.layers.Conv2D(4, 3)(inputs)", "it has convolution or pooling layers (conv2d)"),
+    ("keras.layers.MaxPooling2D(2)(inputs)", "it has convolution or pooling layers (max_pooling2d)"),
+    ("keras.layers.Rescaling(1.0)(inputs)", None),  # a layer on the image that sees no neighbourhood
+])
+def test_a_builders_baseline_is_refused_only_with_convolution_or_pooling(tmp_path, layer, refused):
+    """The baseline is the fully-connected network the report sets against the CNN, as a spec baseline is."""
+    write_builder(tmp_path, f"""
+        import keras
+        def make_model():
+            inputs = keras.Input(shape=(28, 28, 1))
+            x = {layer}
+            return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x)))
+        """, name="my_net.py")
+    network = read_network({"builder": "my_net.py:make_model"}, "baseline", WHERE, tmp_path)
+    keras.backend.clear_session()  # Keras numbers unnamed layers per session: conv2d, not conv2d_3
+    if refused is None:
+        assert build_keras_model(network, "baseline").count_params() == 28 * 28 * 10 + 10
+    else:
+        with pytest.raises(SpecError, match=re.escape(refused) + ".*move them to \\[models.cnn\\]"):
+            build_keras_model(network, "baseline")
 
 
 # --- the whole design: networks and experiment -------------------------------------------------------------------

@@ -41,3 +41,19 @@ def test_feature_maps_shrink_with_valid_padding():
 def test_layer_parameters_add_up():
     layers = describe_layers(make_cnn(5))
     assert sum(layer["params"] for layer in layers) == make_cnn(5).count_params()
+
+
+def test_a_students_own_conv2d_subclass_is_a_conv_layer_and_other_layers_keep_their_class_name():
+    """The probes look for keras.layers.Conv2D (subclasses included), so the layer list must call the same layer conv."""
+    import keras
+
+    class WeightStandardizedConv2D(keras.layers.Conv2D):
+        pass
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = keras.layers.SeparableConv2D(4, 3, name="separable")(WeightStandardizedConv2D(4, 3, name="standardized")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="out")(keras.layers.Flatten(name="flat")(x)))
+    assert [(layer["name"], layer["type"]) for layer in describe_layers(model)] == [
+        (model.layers[0].name, "input"), ("standardized", "conv"), ("separable", "SeparableConv2D"), ("flat", "flatten"),
+        ("out", "dense"),
+    ]

@@ -520,3 +520,22 @@ def test_the_experiment_names_its_map_layers_only_when_every_variant_has_the_sam
     """Removing the pooling changes which layers make feature maps: then no one list of them fits every variant."""
     experiment = synthetic.build(Scenario(vary=vary, kernels=values)).summary()["experiment"]
     assert experiment["map_layers"] == map_layers
+
+
+DROPOUT_CNN = replace(DEFAULT_CNN, layers=(*DEFAULT_CNN.layers, replace(DEFAULT_CNN.layers[-1], type="dropout", units=None,
+                                                                         activation=None, rate=0.25)))
+
+
+@pytest.mark.parametrize("vary, values, cnn, params_monotonic", [
+    ("kernel", {3: (12, 10, 8), 5: (15, 13, 11), 7: (18, 16, 14)}, None, False),  # 121,930 / 118,346 / 119,114 parameters
+    ("width", {1: (12, 10, 8), 2: (9, 8, 7)}, None, True),
+    ("dropout", {0.25: (12, 10, 8), 0.5: (13, 11, 9)}, DROPOUT_CNN, True),  # constant counts move in no direction
+    ("pooling", {"max": (12, 10, 8), "avg": (13, 11, 9)}, None, None),
+    ("padding", {"valid": (12, 10, 8), "same": (11, 9, 7)}, None, None),
+    ("activation", {"relu": (12, 10, 8), "tanh": (14, 12, 10)}, None, None),
+])
+def test_the_parameter_trend_is_read_only_for_variables_with_an_order(vary, values, cnn, params_monotonic):
+    """Kernel sizes, widths and dropout rates have an order, so whether the count moves one way is a fact of the
+    experiment; pooling kinds, paddings and activations have none, so the trend is left unset (None), not False."""
+    experiment = synthetic.build(Scenario(vary=vary, kernels=values, cnn=cnn)).summary()["experiment"]
+    assert experiment["params_monotonic"] is params_monotonic
