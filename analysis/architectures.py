@@ -158,6 +158,9 @@ VARIABLES: dict[str, str] = {
     "activation": "the activation of every conv and dense layer",
     "dropout": "the rate of every dropout layer",
 }
+# The variables whose values are numbers: their experiments run in increasing order, are drawn as a line and are read
+# for a trend; the others (pooling kinds, paddings, activations) keep the student's order and are drawn as points.
+ORDERED_VARIABLES = ("kernel", "width", "dropout")
 DEFAULT_EXPERIMENT = Experiment()
 
 
@@ -326,7 +329,7 @@ def read_experiment(table: Mapping, where: str) -> Experiment:
     if repeated:
         raise SpecError(f"{place} values: {', '.join(repeated)} given more than once")
     # Numbers in increasing order, as an axis reads; named choices in the order the student gave them.
-    ordered = sorted(normalised) if vary in ("kernel", "width", "dropout") else normalised
+    ordered = sorted(normalised) if vary in ORDERED_VARIABLES else normalised
     return Experiment(vary, tuple(ordered))
 
 

@@ -406,13 +406,19 @@ def _plot_misclassified(dataset: Dataset, result: ModelResult, _: Translate, num
 
 
 def _plot_experiment(experiment: dict, _: Translate, numbers: NumberFormat) -> Image:
-    """Test accuracy (line, with the seeds' spread) and parameter count (bars) for each value of the experiment."""
+    """Test accuracy (with the seeds' spread) and parameter count (bars) for each value of the experiment.
+
+    The accuracies are joined by a line only where the values are numbers in
+    order (kernel sizes, widths, rates): between max and average pooling
+    there is nothing for a line to pass through.
+    """
     variants = experiment["variants"]
     positions = np.arange(len(variants))
     figure, accuracy_axis = plt.subplots(figsize=(_WIDTH, 2.4))
     spreads = [100 * (variant["test_accuracy_std"] or 0.0) for variant in variants]
     accuracy_axis.errorbar(positions, [100 * variant["test_accuracy"] for variant in variants], yerr=spreads, marker="o",
-                           capsize=3, color=COLOURS["cnn"], label=_("test accuracy"))
+                           linestyle="-" if experiment["ordered"] else "none", capsize=3, color=COLOURS["cnn"],
+                           label=_("test accuracy"))
     accuracy_axis.set_xlabel(variable_name(experiment["vary"], _))
     accuracy_axis.set_ylabel(_("test accuracy (%)"), color=COLOURS["cnn"])
     # One position per value, evenly spaced and labelled as the tables label them (5×5, ×0.5, average, ...).

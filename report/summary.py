@@ -16,6 +16,7 @@ from analysis.architectures import (
     DEFAULT_BASELINE,
     DEFAULT_CNN,
     DEFAULT_EXPERIMENT,
+    ORDERED_VARIABLES,
     Design,
     Network,
     layer_shapes,
@@ -191,10 +192,16 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
         "cnn_clearly_better": cnn_better and gain_beyond_spread is not False,
         "error_ratio": baseline["test_error"] / cnn["test_error"] if cnn["test_error"] > 0 else None,
         "loss_ratio": baseline["test_loss"] / cnn["test_loss"] if cnn["test_loss"] > 0 else None,
+        # A CNN can be right more often and still have the higher loss (its probabilities less well placed): the text
+        # says which.
+        "cnn_lower_loss": cnn["test_loss"] < baseline["test_loss"],
         "params_ratio": cnn["params"] / baseline["params"],
         "params_comparable": cnn["params"] <= COMPARABLE_SIZE_RATIO * baseline["params"],
         "time_ratio": cnn["train_seconds"] / baseline["train_seconds"] if baseline["train_seconds"] > 0 else None,
         "cnn_overfits_less": _final_gap(cnn) < _final_gap(baseline),
+        # Validation accuracy at or above training accuracy for both (early in training, Keras's training accuracy is
+        # an average over an epoch in which the model was still improving): then no gap shows overfitting.
+        "neither_overfits": _final_gap(cnn) <= 0 and _final_gap(baseline) <= 0,
         "baseline_generalization_gap_pp": 100 * _final_gap(baseline),
         "cnn_generalization_gap_pp": 100 * _final_gap(cnn),
         "most_helped_digit": int(most_helped),
@@ -248,7 +255,7 @@ def _summarize_experiment(experiments: ExperimentResults, models: dict) -> dict:
     worst = min(range(len(variants)), key=lambda index: (accuracy[index], -index))
     slowest = max(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], -index))
     fastest = min(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], -index))
-    numeric = design.experiment.vary in ("kernel", "width", "dropout")
+    ordered = design.experiment.vary in ORDERED_VARIABLES
     names = [[feature_map["name"] for feature_map in variant["feature_maps"]] for variant in variants]
     return {
         "vary": design.experiment.vary,
@@ -262,8 +269,9 @@ def _summarize_experiment(experiments: ExperimentResults, models: dict) -> dict:
         "difference_beyond_spread": differs_beyond_spread(
             accuracy[best], variants[best]["test_accuracy_std"], accuracy[worst], variants[worst]["test_accuracy_std"]
         ),
-        # In the order of the values; only where the values have one (kernel sizes, widths, rates).
-        "params_monotonic": _is_monotonic([variant["params"] for variant in variants]) if numeric else None,
+        # Whether the values are numbers with an order (kernel sizes, widths, rates), and only then the trend along it.
+        "ordered": ordered,
+        "params_monotonic": _is_monotonic([variant["params"] for variant in variants]) if ordered else None,
         "params_constant": len({variant["params"] for variant in variants}) == 1,
         "slowest": variants[slowest]["name"],
         "fastest": variants[fastest]["name"],

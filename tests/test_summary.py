@@ -92,10 +92,12 @@ def test_comparison_block(summary):
         "cnn_clearly_better": True,
         "error_ratio": approx(2.8),  # 2.8% against 1.0%
         "loss_ratio": approx(0.095 / 0.031),
+        "cnn_lower_loss": True,  # 0.031 against 0.095
         "params_ratio": approx(121_930 / 101_770),
         "params_comparable": True,
         "time_ratio": approx(3.0),
         "cnn_overfits_less": True,
+        "neither_overfits": False,
         "baseline_generalization_gap_pp": approx(2.0),  # 99.5% training against 97.5% validation accuracy
         "cnn_generalization_gap_pp": approx(0.5),
         "most_helped_digit": 2,  # digits 2-5 gain 2 points each; the smallest digit wins the tie
@@ -539,3 +541,23 @@ def test_the_parameter_trend_is_read_only_for_variables_with_an_order(vary, valu
     experiment; pooling kinds, paddings and activations have none, so the trend is left unset (None), not False."""
     experiment = synthetic.build(Scenario(vary=vary, kernels=values, cnn=cnn)).summary()["experiment"]
     assert experiment["params_monotonic"] is params_monotonic
+    assert experiment["ordered"] is (vary in ("kernel", "width", "dropout"))  # the figure draws a line only then
+
+
+@pytest.mark.parametrize("baseline_final, cnn_final, neither", [
+    ((0.95, 0.95), (0.97, 0.97), True),   # no gap at all: nothing shows overfitting
+    ((0.90, 0.93), (0.80, 0.95), True),   # both trail validation, as after one short epoch
+    ((0.95, 0.95), (0.97, 0.96), False),  # the CNN has begun to overfit
+    ((0.96, 0.95), (0.97, 0.98), False),  # the baseline has
+])
+def test_neither_overfits_only_when_no_model_is_ahead_on_its_training_data(baseline_final, cnn_final, neither):
+    comparison = synthetic.build(Scenario(baseline_final=baseline_final, cnn_final=cnn_final)).summary()["comparison"]
+    assert comparison["neither_overfits"] is neither
+
+
+@pytest.mark.parametrize("cnn_loss, lower", [((0.094, 0.094, 0.094), True), ((0.095, 0.095, 0.095), False),
+                                             ((0.096, 0.096, 0.096), False)])
+def test_the_cnns_loss_is_lower_only_when_it_is_below_the_baselines(cnn_loss, lower):
+    """Against the baseline's 0.095 on every seed: a tie is not lower."""
+    comparison = synthetic.build(Scenario(baseline_loss=(0.095, 0.095, 0.095), cnn_loss=cnn_loss)).summary()["comparison"]
+    assert comparison["cnn_lower_loss"] is lower

@@ -39,7 +39,7 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
              "La diferencia es menor que la variación entre ejecuciones (las dos desviaciones"),
             ("The gap is smaller than the run-to-run spread, so these runs cannot call it a real difference.",
              "La diferencia es menor que la variación entre ejecuciones, así que estas ejecuciones no permiten afirmar"),
-            ("led to no better generalisation here", "no se tradujo en una mejor generalización"),
+            ("did not lead to clearly better generalisation", "no se tradujo en una generalización claramente mejor"),
             ("Why did the convolutional layers outperform the baseline?",
              "¿Por qué las capas convolucionales superaron al modelo base?"),
         ],
@@ -57,7 +57,7 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         "not_better": [
             ("In this run the CNN did not beat the baseline", "En esta ejecución la CNN no superó al modelo base"),
             ("In this run they did not:", "En esta ejecución no lo hicieron:"),
-            ("led to no better generalisation here", "no se tradujo en una mejor generalización"),
+            ("did not lead to clearly better generalisation", "no se tradujo en una generalización claramente mejor"),
             ("outperform the baseline — or why did they not?", "superaron al modelo base… o por qué no lo hicieron?"),
         ],
     },
@@ -93,6 +93,11 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         "monotonic": [("The parameter count moves in one direction with", "Aquí el número de parámetros varía siempre en el mismo sentido")],
         "constant": [("Every variant has the same", "Todas las variantes tienen los mismos")],
         "unsaid": [],  # values without an order (pooling kinds): no claim about a direction
+    },
+    # How the experiment figure draws the accuracies: a line through values in order, points for named choices.
+    "experiment_figure": {
+        "line": [("Test accuracy (line", "Exactitud en prueba (línea")],
+        "points": [("Test accuracy (points", "Exactitud en prueba (puntos")],
     },
     "shift_slope": {
         "slower": [("The CNN degrades more slowly", "La CNN se degrada más despacio")],
@@ -149,6 +154,13 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "overfitting": {
         "less": [("The learning curves agree:", "Las curvas de aprendizaje lo confirman:")],
         "not_less": [("The learning curves show a training–validation gap", "Las curvas de aprendizaje muestran una diferencia")],
+        "neither": [("Neither model had begun to overfit by the last epoch", "Ningún modelo había empezado a sobreajustarse")],
+        "unsaid": [],
+    },
+    # Whether the more accurate CNN also has the lower test loss (only said when it is the more accurate).
+    "loss": {
+        "lower": [("Its test loss was lower too", "Su pérdida en prueba también fue menor")],
+        "not_lower": [("Its test loss, though, was not lower", "Su pérdida en prueba, sin embargo, no fue menor")],
         "unsaid": [],
     },
     # Only written when the CNN did not win.
@@ -161,9 +173,9 @@ CLAIMS: dict[str, dict[str, list[tuple[str, str]]]] = {
 # What the default scenario (a typical full run) calls for.
 DEFAULT = {
     "verdict": "beyond", "experiment_spread": "beyond", "experiment_variable": "kernel", "experiment_main": "tried",
-    "experiment_params": "kernel_not_monotonic", "shift_slope": "slower", "shift_threshold": "falls",
+    "experiment_params": "kernel_not_monotonic", "experiment_figure": "line", "shift_slope": "slower", "shift_threshold": "falls",
     "permutation_baseline": "within", "permutation_cnn": "lost", "data_efficiency": "scarcest", "size": "comparable",
-    "balance": "balanced", "overfitting": "less", "little_training": "unsaid", "epoch_order": "within",
+    "balance": "balanced", "overfitting": "less", "loss": "lower", "little_training": "unsaid", "epoch_order": "within",
 }
 SINGLE_SEED = Scenario(
     seeds=(42,), baseline=(28,), kernels={3: (10,), 5: (13,), 7: (16,)}, baseline_loss=(0.095,), cnn_loss=(0.031,),
@@ -188,27 +200,28 @@ CASES = [
          english=("The CNN's test error was 1.00 ± 0.20% against 2.80 ± 0.20% for the baseline (",
                   "2.8× fewer mistakes (+1.80 pp of accuracy) with 1.20× its parameters, at 3.0× its training time",
                   "the CNN's test error was 1.00 ± 0.20% against 2.80 ± 0.20% for the baseline — 2.8× fewer mistakes "
-                  "(10 instead of 28) — and its test loss 0.0310 ± 0.0010 against 0.0950 ± 0.0010",
+                  "(10 instead of 28). Its test loss was lower too: 0.0310 ± 0.0010 against 0.0950 ± 0.0010.",
                   "It did so with 1.20× the baseline's parameters, so the gain does not come from capacity.",
                   "99.00 ± 0.20%", "28 → 10", "97.00%", "97.20%", "97.40%", "98.80%", "99.20%"),
          spanish=("El error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base (",
                   "cometió 2,8× menos errores (+1,80 p. p. de exactitud) con 1,20× los parámetros de este y 3,0× su tiempo",
-                  "el error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base —2,8× "
-                  "menos errores (10 en lugar de 28)—, y su pérdida en prueba, de 0,0310 ± 0,0010 frente a 0,0950 ± 0,0010",
+                  "el error en prueba de la CNN fue del 1,00 ± 0,20 %, frente al 2,80 ± 0,20 % del modelo base: 2,8× "
+                  "menos errores (10 en lugar de 28). Su pérdida en prueba también fue menor: 0,0310 ± 0,0010 frente a "
+                  "0,0950 ± 0,0010.",
                   "97,00 %", "97,20 %", "97,40 %", "98,80 %", "99,20 %")),
     Case("cnn wins within the spread", Scenario(kernels={3: (40, 24, 8), 5: (15, 13, 11), 7: (18, 16, 14)}),
          expect={"verdict": "within", "experiment_spread": "within"},
          english=("Only within the noise: the CNN's test error was 2.40 ± 1.60% against 2.80 ± 0.20% for the baseline — "
                   "1.2× fewer mistakes (24 instead of 28)",),
          spanish=("Solo dentro del margen de ruido: el error en prueba de la CNN fue del 2,40 ± 1,60 %, frente al "
-                  "2,80 ± 0,20 % del modelo base —1,2× menos errores (24 en lugar de 28)—",)),
+                  "2,80 ± 0,20 % del modelo base: 1,2× menos errores (24 en lugar de 28).",)),
     Case("cnn ties with the baseline", Scenario(kernels={3: (30, 28, 26), 5: (15, 13, 11), 7: (18, 16, 14)}),
-         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid"},
+         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid"},
          english=("In this run the CNN did not beat the baseline (+0.00 pp of accuracy;",
                   "with 1.20× its parameters and 3.0× its training time."),
          spanish=("En esta ejecución la CNN no superó al modelo base (+0,00 p. p. de exactitud;",)),
     Case("cnn loses", LOSING,
-         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid"},
+         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid"},
          english=(f"In this run the CNN did not beat the baseline ({MINUS}2.00 pp of accuracy;",
                   "In this run they did not: the CNN reached 95.20 ± 0.20% against the baseline's 97.20 ± 0.20%.",
                   f"The CNN has 1.20× the baseline's parameters and scored {MINUS}2.00 pp relative to it"),
@@ -218,11 +231,11 @@ CASES = [
          expect={"verdict": "unmeasured", "experiment_spread": "unknown", "permutation_baseline": "unknown",
                  "epoch_order": "unknown"},
          english=("They did: the CNN's test error was 1.00% against 2.80% for the baseline — 2.8× fewer mistakes "
-                  "(10 instead of 28) — and its test loss 0.0310 against 0.0950.",),
+                  "(10 instead of 28). Its test loss was lower too: 0.0310 against 0.0950.",),
          spanish=("Lo superaron: el error en prueba de la CNN fue del 1,00 %, frente al 2,80 % del modelo base",)),
     Case("one seed, cnn loses", SINGLE_SEED.with_(kernels={3: (48,), 5: (13,), 7: (16,)}),
          expect={"verdict": "not_better", "experiment_spread": "unknown", "permutation_baseline": "unknown",
-                 "size": "no_gain", "overfitting": "unsaid", "epoch_order": "unknown"},
+                 "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid", "epoch_order": "unknown"},
          english=(f"({MINUS}2.00 pp of accuracy;", "the CNN reached 95.20% against the baseline's 97.20%")),
     Case("cnn overfits more than the baseline", Scenario(cnn_final=(0.999, 0.969)),
          expect={"overfitting": "not_less"},
@@ -230,19 +243,33 @@ CASES = [
          spanish=("una diferencia entre entrenamiento y validación de +3,00 p. p. en la CNN frente a +2,00 p. p.",)),
     Case("cnn overfits less", Scenario(),
          english=("the CNN's gap between training and validation accuracy was +0.50 pp against the baseline's +2.00 pp",)),
+    # One short epoch: both models' training accuracy trails their validation accuracy, so no gap shows overfitting
+    # (a smaller, more negative gap is not "generalising better").
+    Case("neither model overfits yet", Scenario(baseline_final=(0.90, 0.93), cnn_final=(0.80, 0.95)),
+         expect={"overfitting": "neither"},
+         english=(f"(a gap of {MINUS}15.00 pp for the CNN and {MINUS}3.00 pp for the baseline), so the learning curves "
+                  "cannot say which generalises better.",),
+         spanish=(f"(una diferencia de {MINUS}15,00 p. p. en la CNN y de {MINUS}3,00 p. p. en el modelo base)",)),
+    Case("only the baseline's validation accuracy is above its training accuracy",
+         Scenario(baseline_final=(0.90, 0.93), cnn_final=(0.99, 0.98)), expect={"overfitting": "not_less"},
+         english=(f"a training–validation gap of +1.00 pp for the CNN against {MINUS}3.00 pp for the baseline",)),
+    # Right more often, with the higher loss: the text must not present the loss as a second win.
+    Case("cnn more accurate with the higher loss", Scenario(cnn_loss=(0.120, 0.110, 0.100)), expect={"loss": "not_lower"},
+         english=("Its test loss, though, was not lower: 0.1100 ± 0.0100 against 0.0950 ± 0.0010. It was right more often",),
+         spanish=("Su pérdida en prueba, sin embargo, no fue menor: 0,1100 ± 0,0100 frente a 0,0950 ± 0,0010.",)),
     Case("the digit that gained most", Scenario(baseline_wrong_digits=(8,), cnn_wrong_digits=(3,)),
          english=("The digit that gained most was 8 (+28.00 pp of per-digit accuracy).",
                   "Its most frequent confusions: 3 read as 4 (12×).", "The baseline's: 8 as 9 (30×)."),
          spanish=("El dígito que más ganó fue el 8 (+28,00 p. p. de exactitud en ese dígito).",
                   "3 confundido con 4 (12×)", "Las del modelo base: 8 con 9 (30×).")),
     Case("little training: two epochs", LOSING.with_(epochs=2),
-         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "little_training": "said"},
+         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid", "little_training": "said"},
          english=("With this little training (540 images, 2 epoch(s)) the comparison says little",),
          spanish=("Con tan poco entrenamiento (540 imágenes, 2 época(s))",)),
     Case("enough training: three epochs", LOSING.with_(epochs=3),
-         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "little_training": "unsaid"}),
+         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid", "little_training": "unsaid"}),
     Case("little training: a limited training set", LOSING.with_(limit_train=500),
-         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "little_training": "said"},
+         expect={"verdict": "not_better", "size": "no_gain", "overfitting": "unsaid", "loss": "unsaid", "little_training": "said"},
          english=("With this little training (450 images, 10 epoch(s))",
                   "This run trained on the first 500 training images only")),
     # --- Parameter counts ---------------------------------------------------------------------------------------
@@ -293,14 +320,16 @@ CASES = [
                   "con 1,00 puntos porcentuales de diferencia.")),
     Case("pooling kinds: max best, none worst, within the spread",
          Scenario(vary="pooling", kernels={"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}),
-         expect={"experiment_variable": "pooling", "experiment_params": "unsaid", "experiment_spread": "within"},
+         expect={"experiment_variable": "pooling", "experiment_params": "unsaid", "experiment_spread": "within",
+                 "experiment_figure": "points"},
          english=("6. Pooling: maximum, average or none?",
                   "The best test accuracy came from CNN (max pooling) and the worst from CNN (no pooling), 0.40 percentage "
                   "points apart.", "the honest reading is that the pooling barely matters here"),
          spanish=("La mejor exactitud en prueba se obtuvo con la CNN (max pooling) y la peor con la CNN (sin pooling)",
                   "la lectura honesta es que aquí el pooling apenas importa")),
     Case("activations: the same parameters", Scenario(vary="activation", kernels={"relu": (12, 10, 8), "tanh": (16, 14, 12)}),
-         expect={"experiment_variable": "activation", "experiment_params": "constant", "experiment_spread": "within"},
+         expect={"experiment_variable": "activation", "experiment_params": "constant", "experiment_spread": "within",
+                 "experiment_figure": "points"},
          english=("Every variant has the same 121,930 parameters: the activation changes what they learn",
                   "The best test accuracy came from CNN (relu) and the worst from CNN (tanh), 0.40 percentage points apart."),
          spanish=("Todas las variantes tienen los mismos 121.930 parámetros: la activación cambia lo que aprenden",)),
