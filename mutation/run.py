@@ -3,6 +3,7 @@
 
     nice -n 19 .venv/bin/python mutation/run.py                 # everything below (see README.md for timings)
     nice -n 19 .venv/bin/python mutation/run.py --only summary  # the targets whose name contains "summary"
+    .venv/bin/python mutation/run.py --only summary --function _compare  # one function's mutants, after editing it
 
 mutmut (3.x) plants one small bug at a time (a flipped comparison, a changed constant, a dropped argument) in
 TARGETS and runs the tests that reach the mutated function; a mutant the tests do not catch *survived*. The run
@@ -75,6 +76,8 @@ MUTANT_NAME = re.compile(r"^(?P<module>[\w.]+?)\.x(?:_(?P<function>\w+?)|ǁ(?P<c
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="run only the targets whose path contains this text")
+    parser.add_argument("--function", action="append", metavar="NAME",
+                        help="run only the mutants of this target function (repeatable): a quick check after a change")
     parser.add_argument("--max-children", type=int, default=max(1, (os.cpu_count() or 2) - 1),
                         help="mutants tested at once (default: one per CPU but one; 1 on a shared machine)")
     parser.add_argument("--target", type=float, default=0.9, help="the lowest acceptable score per target")
@@ -82,8 +85,14 @@ def main() -> int:
     options = parser.parse_args()
 
     targets = {path: functions for path, functions in TARGETS.items() if not options.only or options.only in path}
+    if options.function:
+        # A module whose every function is a target ("*") takes the names as given; the others keep those they list.
+        targets = {path: tuple(options.function) if functions == "*" else tuple(f for f in functions if f in options.function)
+                   for path, functions in targets.items()}
+        targets = {path: functions for path, functions in targets.items() if functions}
     if not targets:
-        print(f"no target matches {options.only!r}; targets: {', '.join(TARGETS)}", file=sys.stderr)
+        print(f"no target matches --only {options.only!r} and --function {options.function}; targets: {', '.join(TARGETS)}",
+              file=sys.stderr)
         return 2
     _check_test_lists()
 

@@ -491,9 +491,11 @@ def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(
                       keywords=(("kernel", 3),))
     built = synthetic.build(Scenario())
     design = replace(built.experiments.design, cnn=Network("cnn", builder=builder))
-    comparison = replace(built, experiments=replace(built.experiments, design=design)).summary()["comparison"]
+    summary = replace(built, experiments=replace(built.experiments, design=design)).summary()
+    comparison = summary["comparison"]
     assert comparison["conv1_positions"] == 26 * 24
     assert comparison["dense_equivalent_weights"] == 28 * 28 * 26 * 24 * 32
+    assert summary["probes"]["inside"]["map_sizes"][0] == "26×24"  # height × width, as "Inside the CNN" captions it
 
 
 @pytest.mark.parametrize("baseline_seconds, ratio", [(0.5, 3.0), (0.0, None)])
@@ -561,3 +563,46 @@ def test_the_cnns_loss_is_lower_only_when_it_is_below_the_baselines(cnn_loss, lo
     """Against the baseline's 0.095 on every seed: a tie is not lower."""
     comparison = synthetic.build(Scenario(baseline_loss=(0.095, 0.095, 0.095), cnn_loss=cnn_loss)).summary()["comparison"]
     assert comparison["cnn_lower_loss"] is lower
+
+
+@pytest.mark.parametrize("baseline_shift, cnn_shift, slower", [
+    # CNN minus baseline: 1 pp unshifted, 5 pp at one pixel, 3 pp at two. The lead at two pixels is set against the
+    # lead with no shift, not against the lead at one pixel.
+    ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.98, 0.95, 0.88, 0.85, 0.65, 0.45, 0.30), True),
+    ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.99, 0.91, 0.86, 0.85, 0.65, 0.45, 0.30), False),  # 2, 1, 1 pp
+])
+def test_the_cnn_degrades_slower_when_its_lead_grows_from_no_shift_to_two_pixels(baseline_shift, cnn_shift, slower):
+    translation = synthetic.build(Scenario(baseline_shift=baseline_shift, cnn_shift=cnn_shift)).summary()["probes"]["translation"]
+    assert translation["cnn_degrades_slower"] is slower
+
+
+@pytest.mark.parametrize("baseline_shift, below_at", [
+    ((0.97, 0.95, 0.92, 0.91, 0.91, 0.91, 0.91), None),  # never below 90% within six pixels
+    ((0.97, 0.95, 0.90, 0.90, 0.89, 0.80, 0.70), 4),     # exactly 90% is not below it
+])
+def test_the_first_shift_below_the_threshold_is_strictly_below_and_may_never_come(baseline_shift, below_at):
+    translation = synthetic.build(Scenario(baseline_shift=baseline_shift)).summary()["probes"]["translation"]
+    assert translation["threshold"] == 0.9
+    assert translation["baseline_below_threshold_at"] == below_at
+
+
+TWO_SEEDS = Scenario(
+    seeds=(42, 43), baseline=(28, 26), kernels={3: (10, 8), 5: (13, 11), 7: (16, 14)}, baseline_loss=(0.095, 0.094),
+    cnn_loss=(0.031, 0.030), baseline_permuted=(28, 26), cnn_permuted=(42, 40),
+    efficiency={1000: ((150, 140), (80, 70)), 5000: ((80, 70), (35, 30)), 20000: ((45, 40), (18, 16))},
+)
+
+
+def test_two_seeds_give_a_spread_everywhere():
+    """Two runs are enough for a sample standard deviation (ddof=1); only one run has none."""
+    summary = synthetic.build(TWO_SEEDS).summary()
+    assert summary["models"]["cnn_k3"]["test_accuracy_std"] == approx(np.std([0.99, 0.992], ddof=1))
+    assert summary["probes"]["translation"]["models"]["cnn_k3"]["std"] == [0.0] * 7  # the same curve for both seeds
+    assert summary["comparison"]["gain_beyond_spread"] is not None
+
+
+@pytest.mark.parametrize("fixed_order, worse", [(None, False), ((29, 27, 25), True), ((27, 25, 23), False)])
+def test_one_fixed_epoch_order_is_worse_only_with_fewer_right_answers(fixed_order, worse):
+    """Against the reshuffled baseline's 28, 26 and 24 mistakes per seed (None: the same runs, a tie)."""
+    order = synthetic.build(Scenario(baseline=(28, 26, 24), baseline_fixed_order=fixed_order)).summary()["probes"]["epoch_order"]
+    assert order["fixed_order_worse"] is worse
