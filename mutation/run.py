@@ -53,8 +53,8 @@ TESTS = [
     "tests/test_oracles.py", "tests/test_models.py", "tests/test_epoch_order.py", "tests/test_architectures.py",
 ]
 # Test files deliberately left out: whole builds through the CLI or in subprocesses (minutes per mutant), worker
-# processes, AWS mocks, the browser, the real MNIST, the figures (drawn from the summary; no target of theirs). A test file in neither list is reported, so that a new one is
-# placed on purpose.
+# processes, AWS mocks, the browser, the real MNIST, the figures (drawn from the summary; no target of theirs). A test
+# file in neither list is reported, so that a new one is placed on purpose.
 NOT_RUN = [
     "tests/test_cli.py", "tests/test_reliability.py", "tests/test_e2e.py", "tests/test_i18n.py",
     "tests/test_sagemaker.py", "tests/test_sagemaker_job.py", "tests/test_sagemaker_project.py",

@@ -180,6 +180,7 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
     conv1_positions = conv1["output_shape"][0] * conv1["output_shape"][1]
     kernel = len(experiments.cnn.first.probes["conv1_filters"][0])
     cnn_better = cnn["test_accuracy"] > baseline["test_accuracy"]
+    baseline_gap, cnn_gap = _final_gap(baseline), _final_gap(cnn)
     gain_beyond_spread = differs_beyond_spread(
         cnn["test_accuracy"], cnn["test_accuracy_std"], baseline["test_accuracy"], baseline["test_accuracy_std"]
     )
@@ -198,12 +199,12 @@ def _compare(experiments: ExperimentResults, models: dict, dataset: Dataset) -> 
         "params_ratio": cnn["params"] / baseline["params"],
         "params_comparable": cnn["params"] <= COMPARABLE_SIZE_RATIO * baseline["params"],
         "time_ratio": cnn["train_seconds"] / baseline["train_seconds"] if baseline["train_seconds"] > 0 else None,
-        "cnn_overfits_less": _final_gap(cnn) < _final_gap(baseline),
+        "cnn_overfits_less": cnn_gap < baseline_gap,
         # Validation accuracy at or above training accuracy for both (early in training, Keras's training accuracy is
         # an average over an epoch in which the model was still improving): then no gap shows overfitting.
-        "neither_overfits": _final_gap(cnn) <= 0 and _final_gap(baseline) <= 0,
-        "baseline_generalization_gap_pp": 100 * _final_gap(baseline),
-        "cnn_generalization_gap_pp": 100 * _final_gap(cnn),
+        "neither_overfits": cnn_gap <= 0 and baseline_gap <= 0,
+        "baseline_generalization_gap_pp": 100 * baseline_gap,
+        "cnn_generalization_gap_pp": 100 * cnn_gap,
         "most_helped_digit": int(most_helped),
         "most_helped_gain_pp": 100 * per_class_gain[most_helped],
         # Weight sharing, in numbers: a dense layer mapping the image to the
