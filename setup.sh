@@ -30,9 +30,13 @@ fi
 # not have; Debian's package does not.
 # Only with --test: a student building the report needs neither, and offline neither installs.
 if $WITH_TEST_TOOLS; then
-  if ! command -v chromium >/dev/null || ! command -v npm >/dev/null; then
+  # Only what is missing: where Node.js came with its own npm, Debian's npm package conflicts with it.
+  missing=""
+  command -v chromium >/dev/null || missing="$missing chromium"
+  command -v npm >/dev/null || missing="$missing npm"
+  if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && apt-get install -y -qq chromium npm >/dev/null
+      apt-get update -qq && apt-get install -y -qq $missing >/dev/null
     else
       echo "setup.sh: install Chromium and npm for the browser test (e.g. apt-get install chromium npm)" >&2
     fi

@@ -1,4 +1,4 @@
-"""Data loading, exploratory analysis, models and experiments for cnn-report."""
+"""Data loading, exploratory analysis, the networks and their experiment, and training, for cnn-report."""
 
 import os
 

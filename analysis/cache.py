@@ -1,7 +1,7 @@
-"""A results cache on disk: one JSON file per finished experiment.
+"""A results cache on disk: one JSON file per finished fit.
 
 Entries are keyed by a hash of everything that changes a result, written
-atomically (temporary file, then rename) the moment an experiment finishes,
+atomically (temporary file, then rename) the moment a fit finishes,
 and checked on read. A damaged or foreign entry is reported and recomputed,
 never trusted; two builds sharing a folder at worst compute the same entry
 twice, since a rename never exposes a half-written file.
@@ -13,8 +13,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from analysis.errors import CacheError
 from analysis.files import write_atomically
@@ -23,13 +23,13 @@ SCHEMA_VERSION = 1
 
 
 def make_key(payload: dict) -> str:
-    """A stable hash of a JSON-able description of an experiment."""
+    """A stable hash of a JSON-able description of what a result depends on."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
 class ResultCache:
-    """Finished experiment results, stored under ``directory``."""
+    """Finished results, stored under ``directory``."""
 
     def __init__(self, directory: Path, on_warning: Callable[[str], None] = lambda message: None):
         self.directory = Path(directory)

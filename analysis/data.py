@@ -12,9 +12,9 @@ import gzip
 import hashlib
 import os
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def candidate_locations(
     project_dir: Path = PROJECT_DIR,
     home: Path | None = None,
 ) -> list[Candidate]:
-    """List where to look for MNIST, in the order the README documents."""
+    """List where to look for MNIST, in the order docs/build.md documents."""
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
     candidates = []
@@ -130,7 +130,7 @@ def _download_with_keras() -> tuple[Path | None, str]:
     from analysis.environment import native_stderr_silenced
 
     try:
-        # TensorFlow's start-up lines are noise here too (see analysis.experiments.import_training).
+        # TensorFlow's start-up lines are noise here too (see analysis.runner.import_training).
         with native_stderr_silenced(enabled=not analysis.tensorflow_logs_shown()):
             import keras
         keras.datasets.mnist.load_data()

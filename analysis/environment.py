@@ -11,10 +11,10 @@ import math
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 from analysis import INTRA_OP_THREADS_ENV_VAR, ONEDNN_ENV_VAR
 

@@ -1,28 +1,30 @@
-"""What a training run of a build is and what it yields: the types the analysis modules share.
+"""What a fit (one training run of a build) is and what it yields: the types the analysis modules share.
 
-:mod:`analysis.experiments` plans the main experiment's fits and runs one,
-:mod:`analysis.probes` plans the probes' fits, :mod:`analysis.training` trains
-one and :mod:`analysis.workers` runs a build's list of them; each imports
-these types from here, so that none of them needs another to describe a fit.
-Nothing here imports TensorFlow.
+:mod:`analysis.plan` plans the fits of the design's models, :mod:`analysis.probes`
+the probes' fits, :mod:`analysis.runner` runs one (cache or train),
+:mod:`analysis.training` trains one and :mod:`analysis.workers` runs a build's
+list of them; each imports these types from here, so that none of them needs
+another to describe a fit. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from analysis.architectures import Network
+from analysis.layers import Network
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One network to train, and its name: the key of its results in report.json."""
+    """One network to train, its name (the key of its results in report.json), and the experiment's
+    ``(variable, value)`` it was built with (None for the baseline, and for a main CNN that is no variant)."""
 
     name: str
     network: Network
+    variant: tuple[str, object] | None = None
 
     @property
     def architecture(self) -> str:
@@ -30,7 +32,7 @@ class ModelSpec:
         return self.network.role
 
     def to_dict(self) -> dict:
-        """What goes into the cache key: the network (the course's networks keep their keys from before specs)."""
+        """What goes into the cache key: the network (:meth:`analysis.layers.Network.describe`)."""
         return self.network.describe()
 
 
@@ -67,16 +69,15 @@ class TrainingSettings:
             "optimizer": "Adam (default learning rate 0.001)",
             "loss": "sparse categorical cross-entropy",
         }
-        # Written only when it departs from the protocol, so that every result
-        # cached before the option existed keeps its key.
+        # Written only when it departs from the protocol: the cache keys of the protocol's own fits must not change.
         if not self.reshuffle:
             settings["epoch_order"] = "fixed"
         return settings
 
 
 @dataclass(frozen=True)
-class ModelResult:
-    """One trained and evaluated model."""
+class FitResult:
+    """One fit's trained and evaluated model."""
 
     name: str
     params: int
@@ -108,7 +109,7 @@ class ModelResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, cached: bool) -> ModelResult:
+    def from_dict(cls, data: dict, cached: bool) -> FitResult:
         return cls(
             name=data["name"],
             params=int(data["params"]),
@@ -125,33 +126,33 @@ class ModelResult:
         )
 
 
-RESULT_FIELDS = tuple(ModelResult.__dataclass_fields__.keys() - {"cached"})
+RESULT_FIELDS = tuple(FitResult.__dataclass_fields__.keys() - {"cached"})
 
 
 @dataclass(frozen=True)
-class ModelRuns:
-    """One model trained once per seed, with the statistics the report quotes."""
+class ModelFits:
+    """One model fitted once per seed, with the statistics the report quotes."""
 
     name: str
-    runs: tuple[ModelResult, ...]  # in seed order; runs[0] is the first seed's
+    fits: tuple[FitResult, ...]  # in seed order; fits[0] is the first seed's
 
     @property
     def params(self) -> int:
-        return self.runs[0].params
+        return self.fits[0].params
 
     @property
-    def first(self) -> ModelResult:
-        """The run of the first seed, used where one trained model must be shown (confusions, mistakes)."""
-        return self.runs[0]
+    def first(self) -> FitResult:
+        """The fit of the first seed, used where one trained model must be shown (confusions, mistakes)."""
+        return self.fits[0]
 
     def mean(self, attribute: str) -> float:
-        return float(np.mean([getattr(run, attribute) for run in self.runs]))
+        return float(np.mean([getattr(fit, attribute) for fit in self.fits]))
 
     def std(self, attribute: str) -> float | None:
         """Sample standard deviation over seeds; None with a single seed, where it is unknown."""
-        if len(self.runs) < 2:
+        if len(self.fits) < 2:
             return None
-        return float(np.std([getattr(run, attribute) for run in self.runs], ddof=1))
+        return float(np.std([getattr(fit, attribute) for fit in self.fits], ddof=1))
 
 
 ORIGINAL_DATA = "original"
@@ -161,17 +162,17 @@ ORIGINAL_DATA = "original"
 class Fit:
     """One training run of a build, described before it runs: small, frozen and picklable.
 
-    A build plans every fit up front (:func:`analysis.experiments.experiment_fits`,
+    A build plans every fit up front (:func:`analysis.plan.design_fits`,
     :func:`analysis.probes.probe_fits`), then reads the finished ones from the
     cache and trains the rest, in this process or in worker processes
-    (:mod:`analysis.workers`), which load the data themselves and derive
-    ``data``'s variant of it (:data:`analysis.probes.DATA_VARIANTS`). The first
-    fits of the list are the most useful to have when a build is interrupted.
+    (:mod:`analysis.workers`), which load the data themselves and transform it
+    as ``data`` says (:data:`analysis.probes.DATA_TRANSFORMS`). The first fits
+    of the list are the most useful to have when a build is interrupted.
     """
 
     spec: ModelSpec
     settings: TrainingSettings  # seed and the number of training images included
-    data: str = ORIGINAL_DATA  # which variant of the dataset: "original", or "permuted" pixels
+    data: str = ORIGINAL_DATA  # what the fit trains on: the "original" data, or its "permuted" pixels
     keep_model: bool = False  # keep the trained Keras model beside the result (the report's main CNN)
     # What the fit is for, in words, for progress lines; not part of what the fit is.
     purpose: str = field(default="", compare=False)
@@ -200,7 +201,7 @@ class FitEvents:
     def epoch_finished(self, fit: Fit, epoch: int, seconds: float, logs: Mapping[str, float]) -> None:
         """``fit`` finished epoch ``epoch`` (counted from 1) in ``seconds``, with Keras's ``logs``."""
 
-    def finished(self, fit: Fit, result: ModelResult) -> None:
+    def finished(self, fit: Fit, result: FitResult) -> None:
         """``fit`` is done: trained now, or read from the cache (``result.cached``)."""
 
     def warning(self, message: str) -> None:

@@ -1,11 +1,11 @@
-"""Probes of inductive bias: experiments that show what convolution assumes about images.
+"""Probes of inductive bias: measurements that show what convolution assumes about images.
 
 - Translation: accuracy on test digits shifted by 0..k pixels (measured while
   each trained model is in memory, see :func:`analysis.training.train_and_evaluate`).
 - Pixel permutation: one fixed shuffle of the 784 pixels, applied to every
   image, destroys locality but no information; both models are retrained on it.
 - Data efficiency: both models retrained on growing prefixes of the training set.
-- Parameter efficiency: accuracy against parameter count, from the runs above.
+- Parameter efficiency: accuracy against parameter count, from the fits above.
 - Epoch order: the baseline retrained with one fixed order of the training
   images in every epoch, against the protocol's reshuffling (a check on the
   protocol itself, for students comparing with their own notebooks).
@@ -18,14 +18,14 @@ is cached like the main ones.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from analysis.architectures import Design
 from analysis.data import Dataset
-from analysis.fits import ORIGINAL_DATA, Fit, ModelResult, ModelRuns, ModelSpec, TrainingSettings
+from analysis.design import Design
+from analysis.fits import ORIGINAL_DATA, Fit, FitResult, ModelFits, ModelSpec, TrainingSettings
 
 SHIFT_DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
 MAX_SHIFT = 6
@@ -42,7 +42,7 @@ FEATURE_MAPS_SHOWN = 16
 
 def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
     """The models the probes retrain: the student's baseline and main CNN."""
-    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn)
+    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn, design.variant_of(design.main_name))
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -98,11 +98,11 @@ def shift_accuracies(predict: Callable[[np.ndarray], np.ndarray], images: np.nda
 class ProbeResults:
     """The retrained models of the permutation and data-efficiency probes."""
 
-    permuted: dict[str, ModelRuns]
-    # Training-set size -> model name -> runs; the largest size is the main experiment's.
-    by_training_size: dict[int, dict[str, ModelRuns]]
+    permuted: dict[str, ModelFits]
+    # Training-set size -> model name -> fits; the largest size is the design's own fits.
+    by_training_size: dict[int, dict[str, ModelFits]]
     # The baseline trained with one fixed order of the training images in every epoch.
-    fixed_order: ModelRuns
+    fixed_order: ModelFits
 
 
 def data_efficiency_sizes(n_train: int) -> list[int]:
@@ -111,26 +111,26 @@ def data_efficiency_sizes(n_train: int) -> list[int]:
 
 
 def permutation_sha256(data_sha256: str, seed: int = PERMUTATION_SEED) -> str:
-    """The name of the pixel-permuted variant of the data whose sha256 is ``data_sha256``."""
+    """The name of the pixel-permuted form of the data whose sha256 is ``data_sha256``."""
     return hashlib.sha256(f"{data_sha256}:pixel-permutation:{seed}".encode()).hexdigest()
 
 
-# The variants of the data a fit can train on (:attr:`analysis.fits.Fit.data`):
-# how to derive each from the dataset, and its sha256 from the dataset's.
-DATA_VARIANTS: dict[str, tuple[Callable[[Dataset], Dataset], Callable[[str], str]]] = {
+# What a fit can train on (:attr:`analysis.fits.Fit.data`): the data itself or a transform of it,
+# how to make each from the dataset, and its sha256 from the dataset's.
+DATA_TRANSFORMS: dict[str, tuple[Callable[[Dataset], Dataset], Callable[[str], str]]] = {
     ORIGINAL_DATA: (lambda dataset: dataset, lambda sha256: sha256),
     PERMUTED_DATA: (lambda dataset: permuted_dataset(dataset), permutation_sha256),
 }
 
 
-def variant_dataset(dataset: Dataset, variant: str) -> Dataset:
-    """``dataset`` as fits of ``variant`` see it."""
-    return DATA_VARIANTS[variant][0](dataset)
+def transformed_dataset(dataset: Dataset, transform: str) -> Dataset:
+    """``dataset`` as fits whose ``data`` is ``transform`` see it."""
+    return DATA_TRANSFORMS[transform][0](dataset)
 
 
-def variant_sha256(data_sha256: str, variant: str) -> str:
-    """The sha256 of ``variant`` of the data whose sha256 is ``data_sha256``, without deriving the data."""
-    return DATA_VARIANTS[variant][1](data_sha256)
+def transformed_sha256(data_sha256: str, transform: str) -> str:
+    """The sha256 of the data whose sha256 is ``data_sha256`` under ``transform``, without transforming the data."""
+    return DATA_TRANSFORMS[transform][1](data_sha256)
 
 
 def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int, design: Design) -> list[Fit]:
@@ -151,19 +151,19 @@ def probe_fits(settings: TrainingSettings, seeds: Sequence[int], n_train: int, d
 
 
 def collect_probes(
-    results: Mapping[Fit, ModelResult],
+    results: Mapping[Fit, FitResult],
     settings: TrainingSettings,
     seeds: Sequence[int],
     n_train: int,
-    main_runs: Mapping[str, ModelRuns],
+    main_models: Mapping[str, ModelFits],
     design: Design,
 ) -> ProbeResults:
     """The probes' results, from the results of a build's fits (which include :func:`probe_fits`)."""
     sizes = data_efficiency_sizes(settings.images_used(n_train))
     probed = probed_models(design)
-    permuted: dict[str, list[ModelResult]] = {spec.name: [] for spec in probed}
-    by_size: dict[int, dict[str, list[ModelResult]]] = {size: {spec.name: [] for spec in probed} for size in sizes[:-1]}
-    fixed_order: list[ModelResult] = []
+    permuted: dict[str, list[FitResult]] = {spec.name: [] for spec in probed}
+    by_size: dict[int, dict[str, list[FitResult]]] = {size: {spec.name: [] for spec in probed} for size in sizes[:-1]}
+    fixed_order: list[FitResult] = []
     for fit in probe_fits(settings, seeds, n_train, design):
         if fit.data == PERMUTED_DATA:
             permuted[fit.spec.name].append(results[fit])
@@ -172,10 +172,10 @@ def collect_probes(
         else:
             by_size[fit.settings.limit_train][fit.spec.name].append(results[fit])
     return ProbeResults(
-        permuted={name: ModelRuns(name, tuple(runs)) for name, runs in permuted.items()},
+        permuted={name: ModelFits(name, tuple(fits)) for name, fits in permuted.items()},
         by_training_size={
-            **{size: {name: ModelRuns(name, tuple(runs)) for name, runs in models.items()} for size, models in by_size.items()},
-            sizes[-1]: {spec.name: main_runs[spec.name] for spec in probed},
+            **{size: {name: ModelFits(name, tuple(fits)) for name, fits in models.items()} for size, models in by_size.items()},
+            sizes[-1]: {spec.name: main_models[spec.name] for spec in probed},
         },
-        fixed_order=ModelRuns(probed[0].name, tuple(fixed_order)),
+        fixed_order=ModelFits(probed[0].name, tuple(fixed_order)),
     )

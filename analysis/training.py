@@ -9,16 +9,15 @@ on the same machine gives the same numbers.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from analysis.architectures import build_keras_model
 from analysis.data import Dataset
-from analysis.fits import ModelResult, ModelSpec, TrainingSettings
-from analysis.models import compile_for_training, describe_layers
+from analysis.fits import FitResult, ModelSpec, TrainingSettings
+from analysis.models import build_keras_model, compile_for_training, describe_layers
 from analysis.probes import FEATURE_MAPS_SHOWN, FILTERS_SHOWN, shift_accuracies
 
 _EVALUATION_BATCH_SIZE = 1000
@@ -60,7 +59,7 @@ def train_and_evaluate(
     settings: TrainingSettings,
     on_epoch: EpochCallback | None = None,
     on_trained: Callable[[keras.Model], None] | None = None,
-) -> ModelResult:
+) -> FitResult:
     """Train ``spec`` from a seeded initialisation and evaluate it on the whole test set.
 
     ``on_epoch(epoch, seconds, logs)`` hears of each finished epoch (counted
@@ -78,7 +77,7 @@ def train_and_evaluate(
     predictions = probabilities.argmax(axis=1)
     probes = inspect_model(model, spec, dataset)
     true_probability = probabilities[np.arange(len(predictions)), dataset.y_test]
-    return ModelResult(
+    return FitResult(
         name=spec.name,
         params=int(model.count_params()),
         test_accuracy=float(np.mean(predictions == dataset.y_test)),

@@ -1,14 +1,14 @@
 """Running a build's fits: the cached ones read back, the rest trained one at a time here or several at once in workers.
 
 With ``jobs`` above 1, each worker is a fresh Python process (``spawn``: no
-TensorFlow state is ever forked) that loads the dataset from its file, derives
-the variant each fit needs, trains the fits it is handed one after another and
-caches each result the moment it is finished, exactly as a build in one
-process does. Every process runs TensorFlow on the same number of threads
+TensorFlow state is ever forked) that loads the dataset from its file, makes
+the form of it each fit trains on (its pixels permuted, say), trains the fits
+it is handed one after another and caches each result the moment it is
+finished, exactly as a build in one process does. Every process runs TensorFlow on the same number of threads
 (:data:`analysis.TRAINING_THREADS`), so the numbers do not depend on ``jobs``.
 
 The parent process hands out fits in plan order and reports what the workers
-say (epochs, results) through :class:`~analysis.experiments.FitEvents`. On
+say (epochs, results) through :class:`~analysis.fits.FitEvents`. On
 Ctrl-C or SIGTERM it stops every worker and keeps what finished. A worker that
 dies (killed, out of memory) or fails ends the build with an error naming its
 fit, after the fits still running elsewhere have finished and been cached.
@@ -22,19 +22,19 @@ import signal
 import time
 import traceback
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from analysis import TRAINING_THREADS, show_tensorflow_logs, tensorflow_logs_shown
 from analysis.cache import ResultCache
 from analysis.data import Dataset, load_dataset
 from analysis.environment import GIB, available_memory_bytes, usable_cpus
 from analysis.errors import DataError, WorkerError
-from analysis.experiments import cached_result, run_experiment
-from analysis.fits import Fit, FitEvents, ModelResult
-from analysis.probes import variant_dataset, variant_sha256
+from analysis.fits import Fit, FitEvents, FitResult
+from analysis.probes import transformed_dataset, transformed_sha256
+from analysis.runner import cached_result, run_fit
 
 # The memory budget the automatic --jobs keeps to: a build in one process
 # stays within 2 GiB (bench/RESULTS.md), and each further worker, a process
@@ -70,17 +70,17 @@ def run_fits(
     jobs: int = 1,
     force: bool = False,
     events: FitEvents | None = None,
-) -> dict[Fit, ModelResult]:
+) -> dict[Fit, FitResult]:
     """Every fit's result: read from the cache, or trained (``jobs`` at a time) and cached at once.
 
-    ``dataset`` is the original data; each fit trains on its own variant of it.
+    ``dataset`` is the original data; each fit trains on it as its ``data`` says (permuted pixels, say).
     Fits that appear twice are run once.
     """
     events = events or FitEvents()
     fits = list(dict.fromkeys(fits))
-    results: dict[Fit, ModelResult] = {}
+    results: dict[Fit, FitResult] = {}
     for fit in fits:
-        stored = None if force else cached_result(fit, variant_sha256(dataset.sha256, fit.data), cache)
+        stored = None if force else cached_result(fit, transformed_sha256(dataset.sha256, fit.data), cache)
         if stored is not None:
             results[fit] = stored
     pending = [fit for fit in fits if fit not in results]
@@ -89,12 +89,12 @@ def run_fits(
     for fit, result in results.items():
         events.finished(fit, result)
     if workers == 1:
-        variants: dict[str, Dataset] = {}
+        transformed: dict[str, Dataset] = {}
         for fit in pending:
-            if fit.data not in variants:
-                variants[fit.data] = variant_dataset(dataset, fit.data)
+            if fit.data not in transformed:
+                transformed[fit.data] = transformed_dataset(dataset, fit.data)
             # The cache was read above; a fit left is one to train.
-            results[fit] = run_experiment(fit, variants[fit.data], cache, force=True, events=events)
+            results[fit] = run_fit(fit, transformed[fit.data], cache, force=True, events=events)
     elif pending:
         results.update(_WorkerPool(workers, dataset, cache, events).run(pending))
     return {fit: results[fit] for fit in fits}
@@ -126,8 +126,8 @@ class _WorkerPool:
         self._workers: list[_Worker] = []
         self._retired: list[multiprocessing.Process] = []
 
-    def run(self, fits: Sequence[Fit]) -> dict[Fit, ModelResult]:
-        results: dict[Fit, ModelResult] = {}
+    def run(self, fits: Sequence[Fit]) -> dict[Fit, FitResult]:
+        results: dict[Fit, FitResult] = {}
         queue = deque(fits)
         failure: BaseException | None = None
         finished = False
@@ -202,7 +202,7 @@ class _WorkerPool:
             except OSError:
                 pass  # It died while idle; its sentinel says so, and _read names the fit it was given.
 
-    def _read(self, worker: _Worker, results: dict[Fit, ModelResult]) -> BaseException | None:
+    def _read(self, worker: _Worker, results: dict[Fit, FitResult]) -> BaseException | None:
         """Handle every message the worker has sent; an error if its fit failed or it died."""
         try:
             while worker.connection.poll():
@@ -285,7 +285,7 @@ class _PipeEvents(FitEvents):
     def epoch_finished(self, fit: Fit, epoch: int, seconds: float, logs) -> None:
         self._connection.send(("epoch", epoch, seconds, dict(logs)))
 
-    def finished(self, fit: Fit, result: ModelResult) -> None:
+    def finished(self, fit: Fit, result: FitResult) -> None:
         self._connection.send(("finished", result))
 
     def warning(self, message: str) -> None:
@@ -317,7 +317,7 @@ def _work(connection: Connection, data_path: str, data_sha256: str, cache_dir: s
     events = _PipeEvents(connection)
     cache = ResultCache(Path(cache_dir), on_warning=events.warning)
     dataset: Dataset | None = None
-    variants: dict[str, Dataset] = {}
+    transformed: dict[str, Dataset] = {}
     try:
         while True:
             try:
@@ -331,9 +331,9 @@ def _work(connection: Connection, data_path: str, data_sha256: str, cache_dir: s
                     dataset = load_dataset(Path(data_path))
                     if dataset.sha256 != data_sha256:
                         raise DataError(f"{data_path} changed while the build was running; run the build again")
-                if fit.data not in variants:
-                    variants[fit.data] = variant_dataset(dataset, fit.data)
-                run_experiment(fit, variants[fit.data], cache, force=True, events=events)
+                if fit.data not in transformed:
+                    transformed[fit.data] = transformed_dataset(dataset, fit.data)
+                run_fit(fit, transformed[fit.data], cache, force=True, events=events)
             except Exception as error:  # noqa: BLE001 - every failure goes to the parent, which decides
                 connection.send(("failed", _picklable(error), traceback.format_exc()))
     except (_Stop, BrokenPipeError, ConnectionResetError):

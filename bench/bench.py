@@ -47,6 +47,8 @@ from pathlib import Path
 # The first epoch traces the training graph (and compiles it, with XLA); it is
 # run but not timed, so that throughput is the steady state a 10-epoch build sees.
 WARMUP_EPOCHS = 1
+# The course CNN's kernel sizes the benchmark can time: every odd size its 'valid' maps leave room for.
+BENCH_KERNEL_SIZES = (1, 3, 5, 7, 9)
 # Speed settings tried on top of the build's training path; a variant is one
 # of these or several joined with "+", e.g. "jit+no-determinism".
 TWEAKS = {
@@ -128,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments
+    from analysis.design import Design, kernel_design
+    from analysis.plan import plan_models
 
-    known_models = [spec.name for spec in plan_experiments(SUPPORTED_KERNEL_SIZES)]
-    default_models = [spec.name for spec in plan_experiments()]
+    known_models = [spec.name for spec in plan_models(kernel_design(BENCH_KERNEL_SIZES))]
+    default_models = [spec.name for spec in plan_models(Design())]
 
     def model_list(value: str) -> list[str]:
         names = [name.strip() for name in value.split(",") if name.strip()]
@@ -273,9 +276,9 @@ def _predict_scaling(per_fit: dict[str, float], n_train: int, arguments: argpars
     :mod:`analysis.workers` does. Evaluation and start-up are left out.
     """
     from report.build import plan_fits
-    from report.config import BuildConfig
+    from report.config import resolve_config
 
-    fits = plan_fits(BuildConfig(), n_train)
+    fits = plan_fits(resolve_config(), n_train)
     missing = sorted({fit.spec.name for fit in fits} - set(per_fit))
     if missing:
         _emit(f"predicted default build: skipped (no throughput of {', '.join(missing)}; time all models to get it)")
@@ -522,14 +525,21 @@ def _time_training(job: dict) -> dict:
     import keras
 
     from analysis.data import load_dataset
-    from analysis.experiments import SUPPORTED_KERNEL_SIZES, plan_experiments
+    from analysis.design import kernel_design
     from analysis.fits import TrainingSettings
     from analysis.models import compile_for_training
+    from analysis.plan import plan_models
     from analysis.training import (
-        BUILD_COMPILE_OPTIONS, build_model, fit_model, make_pipelines, prepare_model, scale_images, split_for_validation,
+        BUILD_COMPILE_OPTIONS,
+        build_model,
+        fit_model,
+        make_pipelines,
+        prepare_model,
+        scale_images,
+        split_for_validation,
     )
 
-    spec = {spec.name: spec for spec in plan_experiments(SUPPORTED_KERNEL_SIZES)}[job["model"]]
+    spec = {spec.name: spec for spec in plan_models(kernel_design(BENCH_KERNEL_SIZES))}[job["model"]]
     dataset = load_dataset(Path(job["data"]))
     settings = TrainingSettings(epochs=WARMUP_EPOCHS + job["epochs"], limit_train=job["limit_train"])
     # Keras's validation_split holds out the same last 10% as the build's split.

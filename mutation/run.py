@@ -33,16 +33,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SURVIVORS_FILE = Path(__file__).resolve().with_name("SURVIVORS.md")
 
 # Module file -> the functions whose mutants count ("*": every function and method of the module). Only the input
-# pipeline of training.py is a target: the rest of it trains models, which the fast tests do not do. Of summary.py,
-# everything but the stand-in results that the notes are checked against before training (summarize_plan and its
-# helpers: no number of theirs reaches a report; tests/test_project.py checks their structure in whole builds).
+# pipeline of training.py is a target: the rest of it trains models, which the fast tests do not do. Of report/summary/,
+# every module but plan.py, the stand-in results that the notes are checked against before training (no number of
+# theirs reaches a report; tests/test_project.py checks their structure in whole builds).
 TARGETS: dict[str, tuple[str, ...] | str] = {
-    "report/summary.py": (
-        "summarize", "_summarize_model", "_mean_history", "differs_beyond_spread", "_top_confusions", "_compare",
-        "_summarize_networks", "_summarize_experiment", "_summarize_variant", "typed_layers", "_summarize_runs",
-        "_summarize_probes", "_summarize_inside", "_summarize_epoch_order", "_final_gap", "_is_monotonic",
-        "classes_balanced", "advantage_largest_first",
+    "report/summary/document.py": ("summarize", "summarize_settings", "summarize_environment"),
+    "report/summary/dataset.py": ("summarize_dataset", "classes_balanced", "rarest_digit", "commonest_digit", "_digit"),
+    "report/summary/models.py": ("summarize_model", "confusion_matrix", "mean_history", "top_confusions", "typed_layers"),
+    "report/summary/networks.py": ("summarize_networks",),
+    "report/summary/comparison.py": ("compare", "final_gap"),
+    "report/summary/experiment.py": ("summarize_experiment", "summarize_variant", "is_monotonic"),
+    "report/summary/probes.py": (
+        "summarize_probes", "summarize_translation", "summarize_permutation", "summarize_data_efficiency",
+        "accuracy_over_seeds", "advantage_largest_first", "summarize_inside", "summarize_epoch_order",
     ),
+    "report/summary/spread.py": ("differs_beyond_spread",),
     "analysis/experiments.py": "*",
     "analysis/training.py": ("split_for_validation", "scale_images", "make_pipelines", "_make_pipeline"),
 }

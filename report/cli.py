@@ -1,14 +1,13 @@
-"""The ``cnn-report`` command line: options in, a :class:`BuildConfig` out, then the build.
+"""The ``cnn-report`` command line: the commands, and the one place where errors become messages and exit codes.
 
-This is the one place where cnn-report's own errors become click errors, so
-users see ``Error: <what and how to fix it>`` and a non-zero exit, never a
-traceback.
+cnn-report's own errors become click errors here, so users see
+``Error: <what and how to fix it>`` and a non-zero exit, never a traceback.
+The options of ``build`` are declared in :mod:`report.options`, and resolved
+into one configuration by :func:`report.config.resolve_config`.
 """
 
 from __future__ import annotations
 
-import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,49 +16,26 @@ import click
 from click.core import ParameterSource
 
 from analysis import show_tensorflow_logs
-from analysis.data import DATA_ENV_VAR
 from analysis.errors import OptionError, ProjectError, ReportError
-from analysis.experiments import DEFAULT_KERNEL_SIZES, parse_kernel_sizes
 from report.build import build as run_build
-from report.config import BuildConfig, default_cache_dir
-from report.i18n import LANGUAGES
+from report.config import resolve_config
+from report.options import BUILD_OPTIONS, PROJECT_FILE_NAME
 from report.progress import key_numbers, make_progress
-from report.project import (
-    PROJECT_FILE_NAME,
-    find_project_file,
-    init_project,
-    load_project,
-    merge_build_options,
-    resolve_design,
-)
+from report.project import Project, find_project_file, load_project
+from report.sagemaker.aws_requests import AwsRequests, open_session
+from report.sagemaker.checks import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_HOURS
+from report.sagemaker.definitions import TENSORFLOW_IMAGE_TAG
+from report.sagemaker.job import detect_training_job, run_training_job
 from report.sagemaker.launch import (
-    DEFAULT_INSTANCE_TYPE,
-    DEFAULT_MAX_HOURS,
     DEFAULT_NAME,
-    TENSORFLOW_IMAGE_TAG,
-    AwsRequests,
     default_job_name,
     delete_schedule,
     make_launch,
-    open_session,
     run_report_job,
     schedule_report,
 )
-from report.sagemaker.job import detect_training_job, run_training_job
-
-
-class _KernelSizes(click.ParamType):
-    """``3,5,7`` on the command line, ``[3, 5, 7]`` (or ``"3,5,7"``) in the project file."""
-
-    name = "sizes"
-
-    def convert(self, value, parameter, context) -> tuple[int, ...]:
-        if isinstance(value, tuple):
-            return value
-        try:
-            return parse_kernel_sizes(value)
-        except ValueError as error:
-            self.fail(str(error), parameter, context)
+from report.scaffold import init_project
+from report.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, SIGNALS, Terminated
 
 
 class _BadInput(click.ClickException):
@@ -78,7 +54,7 @@ class _ReportGroup(click.Group):
 
     def invoke(self, context: click.Context):
         if threading.current_thread() is threading.main_thread():
-            _SIGNALS.install()
+            SIGNALS.install()
         try:
             return super().invoke(context)
         except OptionError as error:
@@ -88,9 +64,9 @@ class _ReportGroup(click.Group):
         except ReportError as error:
             raise click.ClickException(str(error)) from None
         except KeyboardInterrupt as interrupt:
-            reason = "Terminated" if isinstance(interrupt, _Terminated) else "Interrupted"
+            reason = "Terminated" if isinstance(interrupt, Terminated) else "Interrupted"
             click.echo(f"{reason}{': ' + str(interrupt) if str(interrupt) else ''}", err=True)
-            raise click.exceptions.Exit(_EXIT_TERMINATED if isinstance(interrupt, _Terminated) else _EXIT_INTERRUPTED) from None
+            raise click.exceptions.Exit(EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
@@ -99,56 +75,6 @@ class _ReportGroup(click.Group):
             raise click.ClickException(
                 f"unexpected {type(error).__name__}: {error} (run `cnn-report --debug ...` for the traceback)"
             ) from None
-
-
-_EXIT_INTERRUPTED = 130
-_EXIT_TERMINATED = 143
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl-C so that the same clean-up runs."""
-
-
-class _Signals:
-    """Turns SIGTERM (and Ctrl-C) into exceptions, and remembers them so that none is lost.
-
-    Python runs a signal handler between any two bytecodes, also inside a
-    garbage-collection or weakref callback, where an exception is printed and
-    dropped ("Exception ignored in ..."). Keras collects garbage as each model
-    starts, so a signal landing there would be lost; :meth:`check`, called with
-    every progress line (each epoch at least), raises it again.
-    """
-
-    def __init__(self):
-        self._received: type[KeyboardInterrupt] | None = None
-        self._previous_unraisablehook = sys.unraisablehook
-
-    def install(self) -> None:
-        self._received = None
-        if sys.unraisablehook != self._report_unraisable:
-            self._previous_unraisablehook = sys.unraisablehook
-            sys.unraisablehook = self._report_unraisable
-        signal.signal(signal.SIGTERM, self._handle)
-        # Only where Python's own Ctrl-C handler is in place: an ignored SIGINT stays ignored.
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, self._handle)
-
-    def _handle(self, signal_number, frame):
-        self._received = _Terminated if signal_number == signal.SIGTERM else KeyboardInterrupt
-        raise self._received()
-
-    def _report_unraisable(self, unraisable) -> None:
-        # A dropped signal is not an error to show: check() raises it again.
-        if not (self._received is not None and isinstance(unraisable.exc_value, KeyboardInterrupt)):
-            self._previous_unraisablehook(unraisable)
-
-    def check(self) -> None:
-        """Raise again a signal whose exception was dropped where it landed."""
-        if self._received is not None:
-            raise self._received()
-
-
-_SIGNALS = _Signals()
 
 
 @click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,59 +91,44 @@ def main(debug: bool) -> None:
         show_tensorflow_logs()
 
 
-@main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("report.pdf"), show_default=True,
-              help="The PDF to write; the .html and .json of the same name are written beside it.")
-@click.option("--data", type=click.Path(path_type=Path), default=None,
-              help=f"mnist.npz, or a folder with it or the four IDX files. Default: ${DATA_ENV_VAR}, "
-                   "then data/mnist.npz, then ~/.keras/datasets/mnist.npz, then Keras's download.")
-@click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True, help="Training epochs per model.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Training batch size.")
-@click.option("--seed", type=int, default=42, show_default=True, help="First random seed (weights and shuffling).")
-@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std.")
-@click.option("--limit-train", type=click.IntRange(min=20), default=None,
-              help="Use only the first N training images (the last 10% of them for validation); for quick runs.")
-@click.option("--kernel-sizes", type=_KernelSizes(), default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
-              help="Kernel sizes compared in the kernel-size experiment.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=f"Where finished results are kept. Default: {default_cache_dir()}.")
-@click.option("--force", is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the report: en (English) or es (Spanish).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Train this many models at once, each in its own process on one CPU; the numbers are the same for "
-                   "any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
-              help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one.")
+@main.command(params=list(BUILD_OPTIONS))
 @click.pass_context
 def build(context: click.Context, config_file: Path | None, **options) -> None:
     """Train the models, measure them, and write the report (PDF, HTML, JSON).
 
     Every option can also be set in the project file's [build] table; one given
     here wins. Inside a SageMaker training job, the data, output folders and
-    settings come from the job (see the README's SageMaker section).
+    settings come from the job (see docs/sagemaker.md).
     """
     # The project file is checked in full here, before any data is read or model trained.
-    project_file = find_project_file(config_file)
-    project = load_project(project_file, context.command.params, context) if project_file is not None else None
-    options = merge_build_options(context, project)
-    given = context.get_parameter_source("kernel_sizes") == ParameterSource.COMMANDLINE or (
-        project is not None and "kernel_sizes" in project.build)
-    config = BuildConfig(project=project, **options, design=resolve_design(project, options["kernel_sizes"], given))
+    project = _project(config_file)
+    given = given_options(context)
+    config = resolve_config(given, project=project)
     started = time.monotonic()
-    progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=_SIGNALS.check)
+    progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=SIGNALS.check)
     try:
         for warning in config.design.warnings:
             progress.warning(warning)
         job = detect_training_job()
-        outputs = run_build(config, progress) if job is None else run_training_job(job, config, progress)
+        # A job lays its own places and hyperparameters over these settings.
+        outputs = run_build(config, progress) if job is None else run_training_job(job, given, project, progress)
         # A pipeline's one-model step fills the cache and writes no report.
         if outputs is not None:
             progress.summary([outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started)
     finally:
         progress.close()
+
+
+def given_options(context: click.Context) -> dict[str, object]:
+    """The options the command line gave, by name: the top layer over the project file's [build]."""
+    return {name: value for name, value in context.params.items()
+            if context.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+
+
+def _project(config_file: Path | None) -> Project | None:
+    """The project file --config names (or ./cnn-report.toml), checked in full; None without one."""
+    path = find_project_file(config_file)
+    return load_project(path) if path is not None else None
 
 
 @main.command()
@@ -229,7 +140,7 @@ def init(folder: Path) -> None:
     title page, and the notes/*.md files for your own words. Existing files
     are never overwritten.
     """
-    written, kept = init_project(folder, build.params)
+    written, kept = init_project(folder)
     for path in written:
         click.echo(f"Wrote {path}")
     if kept:
@@ -272,12 +183,6 @@ def _launch_options(command):
     return command
 
 
-def _launch_project(config_file: Path | None):
-    """The project a SageMaker launch carries: found and checked here, as `build` would, before anything is sent."""
-    project_file = find_project_file(config_file)
-    return load_project(project_file, build.params) if project_file is not None else None
-
-
 def _require(values: dict[str, object]) -> None:
     missing = [name for name, value in values.items() if not value]
     if missing:
@@ -297,7 +202,7 @@ def sagemaker_run(role: str | None, bucket: str | None, region: str | None, inst
     _require({"--role": role, "--bucket": bucket})
     session = open_session(region)
     launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
-                         project=_launch_project(config_file))
+                         project=_project(config_file))
     aws = AwsRequests(session, dry_run=dry_run)
 
     def echo(message: str) -> None:
@@ -333,7 +238,7 @@ def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None,
         return
     _require({"--role": role, "--bucket": bucket, "--cron": expression})
     launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
-                         project=_launch_project(config_file))
+                         project=_project(config_file))
     pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
                                    parallel=parallel, data=data)
     click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")

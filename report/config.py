@@ -1,34 +1,37 @@
-"""The settings of one build, as given on the command line and in the project file."""
+"""The settings of one build, resolved once from everywhere they can be given.
+
+:func:`resolve_config` is the one place where the command line, the project
+file's ``[build]`` table and a SageMaker job's places and hyperparameters
+become one frozen :class:`BuildConfig`, and where the design (the networks and
+the experiment) is settled, once, with ``--kernel-sizes`` applied. Every
+option's type and limits are those of :mod:`report.options`.
+"""
 
 from __future__ import annotations
 
-import os
 import shlex
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.architectures import Design
-from analysis.experiments import DEFAULT_KERNEL_SIZES, kernel_design
+from analysis.design import DEFAULT_EXPERIMENT, Design, check_experiment, kernel_experiment
+from analysis.errors import ProjectError
 from analysis.fits import TrainingSettings
+from analysis.layers import DEFAULT_CNN
 from analysis.workers import default_jobs
+from report.options import default_cache_dir, defaults
 
 if TYPE_CHECKING:
     from report.project import Project
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/cnn-report``, i.e. ``~/.cache/cnn-report`` on most machines."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnn-report"
-
-
 @dataclass(frozen=True)
 class BuildConfig:
-    """Everything ``cnn-report build`` needs; the CLI maps its options onto these fields one to one.
+    """Everything ``cnn-report build`` needs: one field per option of :mod:`report.options`, the project, the design.
 
-    ``project`` is the checked project file, if any; its [build] values are
-    already merged into the other fields.
+    Made by :func:`resolve_config`, which settles ``design`` from the project
+    and ``kernel_sizes``; ``kernel_sizes`` stays only to write the command line back.
     """
 
     out: Path = Path("report.pdf")
@@ -38,7 +41,7 @@ class BuildConfig:
     seed: int = 42
     seeds: int = 3
     limit_train: int | None = None
-    kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES
+    kernel_sizes: tuple[int, ...] = DEFAULT_EXPERIMENT.values
     cache_dir: Path | None = None
     force: bool = False
     quiet: bool = False
@@ -48,13 +51,8 @@ class BuildConfig:
     # numbers are the same for every value.
     jobs: int | None = None
     project: Project | None = None
-    # The student's networks and experiment (the project file's [models.*] and [experiment]); None: the course's.
-    design: Design | None = None
-
-    @property
-    def experiment_design(self) -> Design:
-        """What this build trains: the student's design (``--kernel-sizes`` already applied), or the course's."""
-        return self.design if self.design is not None else kernel_design(self.kernel_sizes)
+    # The networks and the experiment this build trains (the project's, or the course's), --kernel-sizes applied.
+    design: Design = field(default_factory=Design)
 
     @property
     def html_path(self) -> Path:
@@ -104,8 +102,47 @@ class BuildConfig:
         arguments += ["--epochs", str(self.epochs), "--batch-size", str(self.batch_size), "--seed", str(self.seed), "--seeds", str(self.seeds)]
         if self.limit_train is not None:
             arguments += ["--limit-train", str(self.limit_train)]
-        if self.design is None or self.design.experiment == kernel_design(self.kernel_sizes).experiment:
-            # A project file's own experiment is in the file that --config names.
+        if self.design.experiment == kernel_experiment(self.kernel_sizes):
+            # Another experiment is the project file's own, in the file that --config names.
             arguments += ["--kernel-sizes", ",".join(map(str, self.kernel_sizes))]
         arguments += ["--lang", self.lang]
         return shlex.join(arguments)
+
+
+def resolve_config(*layers: Mapping[str, object], project: Project | None = None) -> BuildConfig:
+    """The build's settings: each option's default, under the project's ``[build]``, under each of ``layers`` in turn.
+
+    ``layers`` hold only what their source gave, already converted by the
+    options' types: the command line's options, then, inside a SageMaker
+    job, the job's places (data, output, cache) and its hyperparameters.
+    ``--config`` is not a setting: the caller has read ``project`` from it.
+    The design is resolved here, once (:func:`resolve_design`).
+    """
+    values = defaults()
+    values.pop("config_file")
+    given = [dict(project.build) if project is not None else {}, *layers]
+    for layer in given:
+        values.update({name: value for name, value in layer.items() if name != "config_file"})
+    kernel_sizes_given = any("kernel_sizes" in layer for layer in given)
+    design = resolve_design(project, values["kernel_sizes"], kernel_sizes_given)
+    return BuildConfig(**values, project=project, design=design)
+
+
+def resolve_design(project: Project | None, kernel_sizes: tuple[int, ...], kernel_sizes_given: bool) -> Design:
+    """The networks and experiment a build trains: the project's, or the course's kernel sweep.
+
+    ``kernel_sizes`` (``--kernel-sizes``, [build] kernel_sizes or a job's
+    hyperparameter, when ``kernel_sizes_given``) sets the values of a kernel
+    experiment; for an experiment on anything else it is a mistake, said
+    before any training. The sizes are checked as [experiment] values are:
+    every variant must have feature maps left.
+    """
+    design = project.design if project is not None and project.design is not None else Design()
+    where = str(project.path) if project is not None else "--kernel-sizes"
+    if kernel_sizes_given or design.experiment == DEFAULT_EXPERIMENT:
+        if design.experiment.vary != "kernel":
+            raise ProjectError(f"{where}: --kernel-sizes sets a kernel experiment, but [experiment] varies "
+                               f"{design.experiment.vary}; drop the option or change vary")
+        design = Design(design.baseline, design.cnn, kernel_experiment(kernel_sizes), design.warnings)
+        check_experiment(design.cnn, design.experiment, where, default=design.cnn == DEFAULT_CNN)
+    return design

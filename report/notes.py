@@ -25,10 +25,10 @@ import difflib
 import html
 import io
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Callable, Mapping
 from urllib.parse import unquote
 
 import jinja2
@@ -155,7 +155,7 @@ class _Renderer:
         return parser.renderer.render(tokens, parser.options, environment)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _markdown() -> MarkdownIt:
     """CommonMark with tables, strikethrough, footnotes and dollar math; raw HTML is shown as text."""
     parser = MarkdownIt("commonmark", {"html": False})

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
-from analysis.fits import Fit, FitEvents, ModelResult
+from analysis.fits import Fit, FitEvents, FitResult
 
 
 def format_duration(seconds: float) -> str:
@@ -87,7 +87,7 @@ class TimeLeft:
         if not self._seconds:
             return None
         loads = []
-        for fit, (started, done, last) in self._running.items():
+        for fit, (_started, done, last) in self._running.items():
             per_epoch = self._rate(fit) * self._images(fit)
             left = (fit.settings.epochs - done) * per_epoch + self._overhead(fit)
             loads.append(max(0.0, left - (now - last)))
@@ -177,7 +177,7 @@ class PlainProgress(BuildProgress):
             line += f"; about {format_duration(left)} left"
         self._line(line)
 
-    def finished(self, fit: Fit, result: ModelResult) -> None:
+    def finished(self, fit: Fit, result: FitResult) -> None:
         self._time_left.finish(fit, self._clock())
         if result.cached:
             self._line(f"{self._positions.get(fit, '')} {fit.label}: cached ({result.test_accuracy:.2%} test accuracy)")
@@ -258,7 +258,7 @@ class LiveProgress(BuildProgress):
             last = f"val_accuracy {logs['val_accuracy']:.2%}" if "val_accuracy" in logs else f"accuracy {logs.get('accuracy', 0):.2%}"
             self._running[fit] = f"{now} · {last} · {seconds:.1f} s per epoch"
 
-    def finished(self, fit: Fit, result: ModelResult) -> None:
+    def finished(self, fit: Fit, result: FitResult) -> None:
         self._check()
         with self._lock:
             self._time_left.finish(fit, self._clock())
@@ -325,7 +325,7 @@ def key_numbers(summary: Mapping) -> list[str]:
         return f"{model['test_accuracy']:.2%}" + (f" ± {spread:.2%}" if spread is not None else "")
 
     from report.i18n import number_format
-    from report.names import value_label, variable_name
+    from report.labels import value_label, variable_name
 
     models, experiment = summary["models"], summary["experiment"]
     seeds = len(summary["settings"]["seeds"])

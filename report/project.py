@@ -3,15 +3,16 @@
 A project file makes the report a student's own: their settings (``[build]``),
 their name and course (``[report]``), their words (``[notes.<section>]``), and
 their networks and experiment (``[models.baseline]``, ``[models.cnn]``,
-``[experiment]``, read and checked by :mod:`analysis.architectures`).
+``[experiment]``, read and checked by :mod:`analysis.design`).
 Everything in it is checked when it is read, before any data is loaded or any
 model trained; a mistake is a :class:`ProjectError` (exit code 2) whose one
 line names the file, the table and key, and the fix.
 
 Each table has one reader in :data:`_TABLES`; a new table is a new reader and
 a new field of :class:`Project`. ``[build]`` has no list of its own: its keys
-are the ``build`` command's options, read from the click command, so every
-option the command line gains can be set in the file as well.
+are the ``build`` command's options (:data:`report.options.FILE_OPTIONS`),
+checked by their own types, so every option the command line gains can be set
+in the file as well. ``cnn-report init`` writes a commented file (report/scaffold.py).
 """
 
 from __future__ import annotations
@@ -21,28 +22,27 @@ import difflib
 import hashlib
 import re
 import sys
-import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, NoReturn, Sequence
+from typing import NoReturn
 
 import click
-from click.core import ParameterSource
 
-from analysis.architectures import DEFAULT_CNN, Design, Experiment, check_experiment, read_design
+from analysis.design import Design, read_design
 from analysis.errors import ProjectError
 from report import notes as notes_module
+from report.options import FILE_OPTIONS, PROJECT_FILE_NAME, convert
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-PROJECT_FILE_NAME = "cnn-report.toml"
 NOTES_FOLDER = "notes"
 
 # The report's sections, in document order, each with what it holds. Notes
-# name them in [notes.<section>]; the ids are fixed (README, `cnn-report init`).
+# name them in [notes.<section>]; the ids are fixed (docs/project.md, `cnn-report init`, templates/sections/).
 SECTIONS: dict[str, str] = {
     "introduction": "1. Introduction: what is measured and how",
     "data": "2. The data: class balance, sample digits, pixel statistics",
@@ -63,8 +63,6 @@ DEFAULT_MODE = "after"
 # The [report] keys and what each must hold; the reader below checks them in this order.
 _REPORT_KEYS = ("title", "subtitle", "authors", "course", "institution", "date", "abstract", "keywords")
 _NOTE_KEYS = ("file", "mode")
-# [build] keys that are options of the command line only.
-_COMMAND_LINE_ONLY = {"config_file"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ class Project:
     def files(self) -> list[Path]:
         """Every file the project uses, all inside its folder: itself, its notes and their images, its builder files.
 
-        They are what a SageMaker job needs of the project (report/sagemaker/launch.py packs them).
+        They are what a SageMaker job needs of the project (report/sagemaker/staging.py packs them).
         """
         files = [self.path]
         for note in self.notes.values():
@@ -150,12 +148,12 @@ def find_project_file(config: Path | None, working_directory: Path = Path(".")) 
     return default if default.is_file() else None
 
 
-def load_project(path: Path, build_parameters: Sequence[click.Parameter], context: click.Context | None = None) -> Project:
-    """Read and check ``path``; ``build_parameters`` are the ``build`` command's options (the valid [build] keys)."""
-    reader = _Reader(path, build_parameters, context)
+def load_project(path: Path) -> Project:
+    """Read and check ``path``: every table, note, image and network, before any data is read."""
+    reader = _Reader(path)
     document = reader.parse()
     for name in document:
-        home = _table_of_key(name, build_parameters)
+        home = _table_of_key(name)
         if name not in _ALL_TABLES and not isinstance(document[name], dict) and home:
             raise ProjectError(f"{path}: {name} must go inside a table: write it under [{home}]")
         if name not in _ALL_TABLES:
@@ -166,40 +164,18 @@ def load_project(path: Path, build_parameters: Sequence[click.Parameter], contex
                    design=_read_design(reader, document))
 
 
-def _table_of_key(name: str, build_parameters: Sequence[click.Parameter]) -> str | None:
+def _table_of_key(name: str) -> str | None:
     """The table a key written outside any table belongs in, if it is a key of one."""
-    if name in build_keys(build_parameters):
+    if name in FILE_OPTIONS:
         return "build"
     return "report" if name in _REPORT_KEYS else None
 
 
-def merge_build_options(context: click.Context, project: Project | None) -> dict[str, object]:
-    """The ``build`` options: the project's [build] values, except where the command line gave one explicitly."""
-    options = {name: value for name, value in context.params.items() if name not in _COMMAND_LINE_ONLY}
-    if project is None:
-        return options
-    for name, value in project.build.items():
-        if context.get_parameter_source(name) not in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
-            options[name] = value
-    return options
-
-
-def build_keys(build_parameters: Sequence[click.Parameter]) -> dict[str, click.Option]:
-    """The keys of [build]: every option of ``build`` by its Python name, except those only the command line has."""
-    return {
-        parameter.name: parameter
-        for parameter in build_parameters
-        if isinstance(parameter, click.Option) and parameter.name and parameter.name not in _COMMAND_LINE_ONLY
-    }
-
-
 class _Reader:
-    """Reads one project file; knows its path for error messages and the build options for [build]."""
+    """Reads one project file; knows its path for error messages."""
 
-    def __init__(self, path: Path, build_parameters: Sequence[click.Parameter], context: click.Context | None):
+    def __init__(self, path: Path):
         self.path = path
-        self.build_parameters = build_parameters
-        self.context = context
 
     @property
     def folder(self) -> Path:
@@ -237,39 +213,18 @@ class _Reader:
 
 def _read_build(reader: _Reader, table: dict) -> dict[str, object]:
     """[build]: any ``build`` option by its name, checked and converted as the command line would."""
-    keys = build_keys(reader.build_parameters)
-    reader.check_keys("build", table, list(keys))
-    context = reader.context or click.Context(click.Command("build", params=list(reader.build_parameters)))
+    reader.check_keys("build", table, list(FILE_OPTIONS))
     values = {}
     for name, value in table.items():
-        parameter = keys[name]
-        problem = _type_problem(parameter, value)
-        if problem:
-            reader.fail("build", name, value, problem)
+        option = FILE_OPTIONS[name]
         try:
-            converted = parameter.process_value(context, value)
-        except click.BadParameter as error:
-            reader.fail("build", name, value, error.message.rstrip("."))
-        if isinstance(parameter.type, click.Path) and converted is not None:
+            converted = convert(option, value)
+        except ValueError as error:
+            reader.fail("build", name, value, str(error))
+        if isinstance(option.type, click.Path) and converted is not None:
             converted = reader.relative(converted)
         values[name] = converted
     return values
-
-
-def _type_problem(parameter: click.Option, value: object) -> str | None:
-    """What is wrong with a TOML value's type for ``parameter`` (click would quietly turn true into 1, 2.5 into 2)."""
-    kind = parameter.type
-    if isinstance(kind, click.types.BoolParamType):
-        return None if isinstance(value, bool) else "expected true or false"
-    if isinstance(value, bool):
-        return "expected a number" if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)) else "expected text"
-    if isinstance(kind, click.types.IntParamType) and not isinstance(value, int):
-        return "expected a whole number"
-    if isinstance(kind, click.types.FloatParamType) and not isinstance(value, (int, float)):
-        return "expected a number"
-    if isinstance(kind, (click.Path, click.Choice)) and not isinstance(value, str):
-        return "expected text in quotes"
-    return None
 
 
 def _read_report(reader: _Reader, table: dict) -> ReportInfo:
@@ -333,7 +288,7 @@ def _read_notes(reader: _Reader, table: dict) -> dict[str, notes_module.Note]:
     return notes
 
 
-# One reader per table, in the order the README documents them. A new table
+# One reader per table, in the order docs/project.md documents them. A new table
 # is one more entry here and one more field of Project.
 _TABLES: dict[str, Callable[[_Reader, dict], object]] = {
     "build": _read_build,
@@ -358,25 +313,6 @@ def _read_design(reader: _Reader, document: dict) -> Design | None:
         raise ProjectError(f"{reader.path}: [build] kernel_sizes and [experiment] both set the experiment; "
                            "keep [experiment] (vary = \"kernel\", values = [...]) and remove kernel_sizes")
     return read_design(document.get("models"), document.get("experiment"), str(reader.path), reader.folder)
-
-
-def resolve_design(project: Project | None, kernel_sizes: tuple[int, ...], kernel_sizes_given: bool) -> Design:
-    """The networks and experiment a build trains: the project's, or the course's kernel sweep.
-
-    ``kernel_sizes`` (``--kernel-sizes`` or [build] kernel_sizes, when
-    ``kernel_sizes_given``) sets the values of a kernel experiment; for an
-    experiment on anything else it is a mistake, said before any training.
-    Every variant is checked again with the sizes it will have.
-    """
-    design = project.design if project is not None and project.design is not None else Design()
-    where = str(project.path) if project is not None else "--kernel-sizes"
-    if kernel_sizes_given or design.experiment == Design().experiment:
-        if design.experiment.vary != "kernel":
-            raise ProjectError(f"{where}: --kernel-sizes sets a kernel experiment, but [experiment] varies "
-                               f"{design.experiment.vary}; drop the option or change vary")
-        design = Design(design.baseline, design.cnn, Experiment("kernel", tuple(kernel_sizes)), design.warnings)
-        check_experiment(design.cnn, design.experiment, where, default=design.cnn == DEFAULT_CNN)
-    return design
 
 
 def unknown_name(name: str, valid: Sequence[str], what: str, shown: Callable[[str], str] = str) -> str:
@@ -417,109 +353,3 @@ def _toml_value(value: object) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# --- cnn-report init ---------------------------------------------------------------------------------------------
-
-
-def project_template(build_parameters: Sequence[click.Parameter]) -> str:
-    """The commented ``cnn-report.toml`` that ``init`` writes: every key, a note per section, nothing changed yet."""
-    lines = [
-        "# cnn-report project file: `cnn-report build` reads it from this folder (or --config PATH).",
-        "# Every setting is optional; an option given on the command line wins over this file.",
-        "# Paths are relative to this file. The README's \"Make it yours\" section has a complete example.",
-        "",
-        "[report]",
-        "# Your report's title page and the PDF's metadata (Title, Author, Subject = course, Keywords).",
-        '# title = "Why convolutional networks beat fully-connected ones on images"',
-        '# subtitle = "Assignment 2: CNNs on MNIST"',
-        '# authors = ["Ada Lovelace", "Alan Turing"]',
-        '# course = "Deep Learning"',
-        '# institution = "Universidad de Buenos Aires"',
-        "# date = 2025-05-12          # default: the day of the build; text such as \"Spring 2025\" works too",
-        '# keywords = ["MNIST", "CNN", "inductive bias"]',
-        "# abstract = \"\"\"",
-        "# Markdown, with live numbers: the CNN reached {{ models.cnn_k3.test_accuracy | pct }}.",
-        "# \"\"\"",
-        "",
-        "[build]",
-        "# The options of `cnn-report build`, under the same names (see `cnn-report build --help`).",
-    ]
-    context = click.Context(click.Command("build", params=list(build_parameters)))
-    for name, option in build_keys(build_parameters).items():
-        help_text = " ".join((option.help or "").split())
-        lines += textwrap.wrap(f"{name}: {help_text}" if help_text else name, width=100, initial_indent="# ",
-                               subsequent_indent="#   ", break_on_hyphens=False)
-        lines.append(f"# {name} = {_example_value(option.get_default(context, call=True), option)}")
-    lines += [
-        "",
-        "# Your own networks and controlled experiment; without these tables, the course's: Flatten -> Dense(128)",
-        "# against two conv/pool stages -> Dense(64), with kernel sizes 3, 5 and 7 compared. The 28 x 28 x 1 input",
-        "# and the 10-way softmax output are added for you; any layer may say why = \"...\", shown in the report.",
-        "# Layers: conv (filters, kernel, strides = 1, padding = \"valid\" or \"same\", activation = \"relu\"),",
-        "# maxpool and avgpool (size = 2), globalavgpool, flatten, dense (units, activation = \"relu\"),",
-        "# dropout (rate), batchnorm. The baseline takes flatten, dense, dropout and batchnorm only.",
-        "# [models.baseline]",
-        "# layers = [{ type = \"flatten\" }, { type = \"dense\", units = 128 }]",
-        "# [models.cnn]",
-        "# layers = [",
-        "#   { type = \"conv\", filters = 32, kernel = 3, padding = \"same\", why = \"keep the strokes at the border\" },",
-        "#   { type = \"maxpool\" },",
-        "#   { type = \"conv\", filters = 64, kernel = 3 },",
-        "#   { type = \"maxpool\" },",
-        "#   { type = \"flatten\" },",
-        "#   { type = \"dense\", units = 64 },",
-        "#   { type = \"dropout\", rate = 0.3 },",
-        "# ]",
-        "# builder = \"my_net.py:make_model\"  # instead of layers: a function that returns an uncompiled keras.Model",
-        "# [experiment]",
-        "# vary = \"kernel\"  # or width, pooling, padding, activation, dropout",
-        "# values = [3, 5, 7]",
-        "",
-        "# Your own words, section by section: Markdown files, shown after (default), before or instead of",
-        "# (mode = \"replace\") the generated text of their section. Each starts empty, so the report stays as it",
-        "# is until you write. Numbers come from report.json: {{ models.cnn_k3.test_accuracy | pct }} gives",
-        "# \"99.01%\" (\"99,01 %\" in Spanish); filters: pct, pct_pm, num, num_pm, pp, ratio, seconds.",
-        "# Math: $x^2$ inline, $$...$$ on its own; images: ![what it shows](images/run.png), inside this folder.",
-    ]
-    for section, description in SECTIONS.items():
-        lines += ["", f"# {description}", f"[notes.{section}]", f'file = "{NOTES_FOLDER}/{section}.md"',
-                  f'mode = "{DEFAULT_MODE}"  # or "before", "replace"']
-    return "\n".join(lines) + "\n"
-
-
-def _example_value(default: object, option: click.Option) -> str:
-    """An option's default written as TOML, or a placeholder where it has none."""
-    if default is None:
-        return "<path>" if isinstance(option.type, click.Path) else "<value>"
-    if isinstance(default, bool):
-        return "true" if default else "false"
-    if isinstance(default, (int, float)):
-        return str(default)
-    if isinstance(default, (tuple, list)):
-        return "[" + ", ".join(map(str, default)) + "]"
-    if re.fullmatch(r"\d+(,\d+)*", str(default)):
-        return "[" + ", ".join(str(default).split(",")) + "]"
-    return f'"{default}"'
-
-
-def init_project(folder: Path, build_parameters: Sequence[click.Parameter]) -> tuple[list[Path], list[Path]]:
-    """Write ``cnn-report.toml`` and one empty note per section into ``folder``; never overwrite. Returns (written, kept)."""
-    try:
-        (folder / NOTES_FOLDER).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ProjectError(f"{folder}: cannot create the project folder ({error.strerror or error})") from None
-    files = {folder / PROJECT_FILE_NAME: project_template(build_parameters)}
-    files.update({folder / NOTES_FOLDER / f"{section}.md": "" for section in SECTIONS})
-    written, kept = [], []
-    for path, text in files.items():
-        try:
-            # "x" mode creates the file only if it does not exist, atomically with the check.
-            with path.open("x", encoding="utf-8") as stream:
-                stream.write(text)
-            written.append(path)
-        except FileExistsError:
-            kept.append(path)
-        except OSError as error:
-            raise ProjectError(f"{path}: cannot write ({error.strerror or error})") from None
-    return written, kept

@@ -1,11 +1,14 @@
 """Turning the report's numbers and figures into HTML, and HTML into a PDF.
 
 Rendering returns strings and bytes; writing them to disk is the build's job.
-Number formats (report.i18n) and model names (report.names) become Jinja
-filters here, so the template never formats a number or names a model itself,
-and the tests can format report.json's numbers the same way. The page is
-rendered twice so that its outline (report.outline) can number every heading,
-figure and table, and every reference to them, in document order.
+Number formats (report.i18n) and the names of models, of the experiment's
+variable and of its values (report.labels) become Jinja filters and globals
+here, so a template never formats a number or names a model itself, and the
+tests can format report.json's numbers the same way. The page is a skeleton
+(``report.html.j2``) that includes one template per section
+(``sections/<id>.html.j2``); it is rendered twice so that its outline
+(report.outline) can number every heading, figure and table, and every
+reference to them, in document order.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ import jinja2
 from analysis.errors import RenderError
 from report.figures import Figures
 from report.i18n import install, number_format, translator
-from report.names import choices, display_name, setting_number, value_label, variable_name, variable_phrase, variable_title
+from report.labels import (
+    ModelNames,
+    choices,
+    setting_number,
+    value_label,
+    variable_name,
+    variable_phrase,
+    variable_title,
+)
 from report.outline import Outline
 
 if TYPE_CHECKING:
@@ -30,8 +41,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "report.html.j2"
 
 
-# The English formats under their historical names: report.json's numbers are
-# written this way in the English edition, and tests compare against them.
+# The English edition's formats as plain functions: tests format report.json's numbers with them and compare.
 _ENGLISH = number_format("en")
 format_percent = _ENGLISH.percent
 format_integer = _ENGLISH.integer
@@ -39,8 +49,12 @@ format_percent_spread = _ENGLISH.percent_spread
 format_decimal_spread = _ENGLISH.decimal_spread
 
 
-def make_environment(lang: str = "en") -> jinja2.Environment:
-    """The one Jinja environment: autoescaped, strict about undefined names, in ``lang``, with its number filters."""
+def make_environment(lang: str = "en", summary: dict | None = None) -> jinja2.Environment:
+    """The one Jinja environment: autoescaped, strict about undefined names, in ``lang``, with its number filters.
+
+    With the report's ``summary``, the ``model_name`` filter names its models
+    (a model's name depends on the experiment it belongs to).
+    """
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
@@ -51,8 +65,9 @@ def make_environment(lang: str = "en") -> jinja2.Environment:
     install(environment, lang)
     environment.filters.update(number_format(lang).filters())
     translate, numbers = translator(lang), number_format(lang)
-    environment.filters["model_name"] = lambda key: display_name(key, translate, numbers)
-    # The experiment's variable and values, named as report/names.py names them.
+    if summary is not None:
+        environment.filters["model_name"] = ModelNames(summary["experiment"], translate, numbers)
+    # The experiment's variable and values, named from the table of variables (analysis/variables.py).
     environment.filters["value_label"] = lambda value, vary: value_label(vary, value, translate, numbers)
     environment.filters["setting_number"] = lambda value: setting_number(value, numbers)
     environment.globals["variable_name"] = lambda vary: variable_name(vary, translate)
@@ -65,7 +80,7 @@ def make_environment(lang: str = "en") -> jinja2.Environment:
 def render_project(project: Project | None, summary: dict, lang: str) -> dict | None:
     """What the templates show of a project file: its metadata, the abstract and every note, rendered in ``lang``.
 
-    None without a project file, and the report is then exactly as it always was.
+    None without a project file: then nothing of a project shows in the report.
     """
     if project is None:
         return None
@@ -88,7 +103,7 @@ def render_project(project: Project | None, summary: dict, lang: str) -> dict | 
 
 def render_html(summary: dict, figures: Figures, lang: str = "en", project: Project | None = None) -> str:
     """The whole report in ``lang`` as one self-contained HTML page (figures and styles inline)."""
-    environment = make_environment(lang)
+    environment = make_environment(lang, summary)
     rendered_project = render_project(project, summary, lang)
     try:
         stylesheet = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")

@@ -1,18 +1,18 @@
-"""Shared fixtures: tiny synthetic MNIST files in both formats, and the real MNIST when available."""
+"""Shared fixtures: tiny synthetic MNIST files, the real MNIST when available, and whole builds made once per test run."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
+import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-from click.testing import CliRunner
 from hypothesis import settings
 
 from analysis.data import DATA_ENV_VAR, PROJECT_DIR
+
+from builds import SharedBuilds, read_report, run_build
+from mnist_files import write_npz
 
 # Property tests run without Hypothesis's per-example deadline: a timing assertion, which fails on a busy machine.
 # The mutation run (mutation/run.py) also derandomises them, so that its score is the same from run to run.
@@ -20,53 +20,14 @@ settings.register_profile("default", deadline=None)
 settings.register_profile("mutation", deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("CNN_REPORT_HYPOTHESIS_PROFILE", "default"))
 
-
-def make_arrays(n_train: int = 200, n_test: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
-    """MNIST-shaped uint8 data with every class present: a bright square whose position encodes the label."""
-    generator = np.random.default_rng(seed)
-    arrays = {}
-    for split, count in (("train", n_train), ("test", n_test)):
-        labels = np.arange(count, dtype=np.uint8) % 10
-        generator.shuffle(labels)
-        images = generator.integers(0, 40, size=(count, 28, 28), dtype=np.uint8)
-        for index, label in enumerate(labels):
-            row, column = 4 + 2 * (label // 5) * 5, 3 + 4 * (label % 5)
-            images[index, row : row + 6, column : column + 4] = 255
-        arrays[f"x_{split}"], arrays[f"y_{split}"] = images, labels
-    return arrays
+SYSTEM_TESTS = Path(__file__).resolve().parent / "system"
 
 
-def write_npz(path: Path, **overrides) -> Path:
-    arrays = make_arrays()
-    arrays.update(overrides)
-    np.savez_compressed(path, **arrays)
-    return path
-
-
-def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
-    """Encode an array as an IDX file: big-endian magic and dimension sizes, then raw bytes."""
-    magic = (0x0800 | array.ndim) if magic is None else magic
-    header = magic.to_bytes(4, "big") + b"".join(size.to_bytes(4, "big") for size in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-IDX_NAMES = {
-    "x_train": "train-images-idx3-ubyte",
-    "y_train": "train-labels-idx1-ubyte",
-    "x_test": "t10k-images-idx3-ubyte",
-    "y_test": "t10k-labels-idx1-ubyte",
-}
-
-
-def write_idx_folder(folder: Path, compressed: bool) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, array in make_arrays().items():
-        data = idx_bytes(array)
-        if compressed:
-            (folder / f"{IDX_NAMES[key]}.gz").write_bytes(gzip.compress(data))
-        else:
-            (folder / IDX_NAMES[key]).write_bytes(data)
-    return folder
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/system/ builds whole reports or runs the program's processes: it is slow, by its folder."""
+    for item in items:
+        if Path(item.fspath).resolve().is_relative_to(SYSTEM_TESTS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -93,28 +54,50 @@ def real_mnist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def editions(tmp_path_factory) -> dict:
+def shared_builds(tmp_path_factory) -> SharedBuilds:
+    """The whole builds of this test run, shared by every xdist worker (their base folders have a common parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return SharedBuilds((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds")
+
+
+@pytest.fixture(scope="session")
+def editions(shared_builds) -> dict:
     """The report built on tiny synthetic data in each language (the second build reuses the first's cache).
 
     Each edition: its ``pdf`` path, its ``html`` text, its ``summary`` (report.json) and the ``data`` file it read.
     """
-    from report.cli import main
 
-    folder = tmp_path_factory.mktemp("editions")
-    data = write_npz(folder / "mnist.npz")
-    built = {}
-    for lang in ("es", "en"):
-        out = folder / lang / "report.pdf"
-        out.parent.mkdir()
-        arguments = ["build", "--out", str(out), "--data", str(data), "--epochs", "1", "--kernel-sizes", "3",
-                     "--seeds", "2", "--cache-dir", str(folder / "cache"), "--quiet", "--lang", lang]
-        result = CliRunner().invoke(main, arguments)
-        assert result.exit_code == 0, result.output
-        built[lang] = {
-            "pdf": out,
-            "html": out.with_suffix(".html").read_text(encoding="utf-8"),
-            "json": out.with_suffix(".json").read_text(encoding="utf-8"),
-            "summary": json.loads(out.with_suffix(".json").read_text(encoding="utf-8")),
-            "data": data,
-        }
-    return built
+    def make(folder: Path) -> None:
+        data = write_npz(folder / "mnist.npz")
+        for lang in ("es", "en"):
+            (folder / lang).mkdir()
+            run_build("--out", folder / lang / "report.pdf", "--data", data, "--epochs", "1", "--kernel-sizes", "3",
+                      "--seeds", "2", "--cache-dir", folder / "cache", "--lang", lang)
+
+    folder = shared_builds.get("editions", make)
+    return {lang: {**read_report(folder / lang / "report.pdf"), "data": folder / "mnist.npz"} for lang in ("es", "en")}
+
+
+@pytest.fixture
+def sagemaker_project(tmp_path) -> Path:
+    """A student's project folder as a SageMaker job carries it (tests/sagemaker_jobs.py)."""
+    from sagemaker_jobs import make_project
+
+    return make_project(tmp_path / "assignment")
+
+
+@pytest.fixture
+def project_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the project's code and templates that the build fingerprints and renders from."""
+    root = tmp_path / "project"
+    for folder in ("analysis", "report", "templates"):
+        shutil.copytree(PROJECT_DIR / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(PROJECT_DIR / "pyproject.toml", root / "pyproject.toml")
+    (root / "README.md").write_text("# cnn-report\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_something.py").write_text("def test_it():\n    pass\n")
+    import report.outputs
+    from report.source import source_digest
+
+    monkeypatch.setattr(report.outputs, "source_digest", lambda: source_digest(root))
+    return root

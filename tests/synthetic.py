@@ -1,6 +1,6 @@
-"""Experiment results with exactly chosen numbers, built from real result objects, for testing what the report says.
+"""A build's results with exactly chosen numbers, built from real result objects, for testing what the report says.
 
-Every model run is a real :class:`ModelResult` whose test predictions are wrong on a chosen number of the
+Every fit is a real :class:`FitResult` whose test predictions are wrong on a chosen number of the
 :data:`N_TEST` test images, so its accuracy is exact (a multiple of 1/N_TEST) and agrees with the confusion
 matrix that :func:`report.summary.summarize` computes from the predictions. Tests state a scenario in those
 counts (mistakes per seed), run the real ``summarize()`` and render the real templates, and compare with numbers
@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.architectures import DEFAULT_CNN, Design, Experiment, Network, layer_shapes, main_value
 from analysis.data import Dataset
+from analysis.design import Design, Experiment, main_value
 from analysis.eda import describe_dataset
-from analysis.experiments import ExperimentResults
-from analysis.fits import ModelResult, ModelRuns, TrainingSettings
+from analysis.fits import FitResult, ModelFits, TrainingSettings
+from analysis.layers import DEFAULT_CNN, Network
+from analysis.plan import TrainedModels
 from analysis.probes import MAX_SHIFT, SHIFT_DIRECTIONS, ProbeResults
+from analysis.shapes import layer_shapes
 from report.figures import Figures, Image
 from report.render import render_html
 from report.summary import summarize
@@ -87,7 +89,7 @@ def predictions_with_mistakes(y_test: np.ndarray, mistakes: int, digits: tuple[i
     return predictions
 
 
-def model_run(
+def model_fit(
     name: str,
     mistakes: int,
     loss: float,
@@ -100,18 +102,20 @@ def model_run(
     final_accuracy: tuple[float, float] = (0.99, 0.98),
     shift_curve: list[float] | None = None,
     wrong_digits: tuple[int, ...] | None = None,
-) -> ModelResult:
-    """One trained model, as train_and_evaluate would return it, with exactly ``mistakes`` wrong test predictions."""
+    kernel: int | None = None,
+) -> FitResult:
+    """One fit's trained model, as train_and_evaluate would return it, with exactly ``mistakes`` wrong test predictions.
+
+    A CNN (``kernel``: its first conv layer's kernel size) also has its probes: filters and feature maps.
+    """
     predictions = predictions_with_mistakes(y_test, mistakes, wrong_digits)
     train_accuracy, validation_accuracy = final_accuracy
     curve = shift_curve if shift_curve is not None else [1.0 - mistakes / len(y_test)] * (MAX_SHIFT + 1)
     probes: dict = {"shift_accuracy": {direction: list(curve) for direction in SHIFT_DIRECTIONS}}
-    if name.startswith("cnn"):
-        # The kernel size is in a kernel variant's name; the other experiments vary the course's 3x3 CNN.
-        kernel = int(name.removeprefix("cnn_k")) if name.startswith("cnn_k") else 3
+    if kernel is not None:
         probes["conv1_filters"] = [[[0.0] * kernel] * kernel] * 32
         probes["feature_maps"] = {"test_index": 0, "conv1": [[[0.0]]] * 16, "conv2": [[[0.0]]] * 16}
-    return ModelResult(
+    return FitResult(
         name=name,
         params=params if params is not None else sum(layer["params"] for layer in layers),
         test_accuracy=(len(y_test) - mistakes) / len(y_test),
@@ -189,28 +193,28 @@ class Built:
     """The objects a build hands to ``summarize()``."""
 
     dataset: Dataset
-    experiments: ExperimentResults
+    trained: TrainedModels
     probes: ProbeResults
     settings: TrainingSettings
 
     def summary(self, lang: str = "en") -> dict:
         return summarize(
-            self.dataset, describe_dataset(self.dataset), self.experiments, self.probes, self.settings, lang,
+            self.dataset, describe_dataset(self.dataset), self.trained, self.probes, self.settings, lang,
             "cnn-report build --out report.pdf", {"data": 1.0, "eda": 0.5},
         )
 
 
 def build(scenario: Scenario = Scenario()) -> Built:
-    """The result objects of ``scenario``, as collect_experiments and collect_probes would return them."""
+    """The result objects of ``scenario``, as collect_models and collect_probes would return them."""
     dataset = make_dataset(scenario.train_counts)
     y_test = dataset.y_test
     count = len(scenario.seeds)
 
-    def runs(name: str, mistakes: tuple[int, ...], losses: tuple[float, ...], layers: list[dict], **extra) -> ModelRuns:
-        assert len(mistakes) == count, f"{name}: {len(mistakes)} runs for {count} seeds"
-        return ModelRuns(name, tuple(
-            model_run(name, wrong, loss, y_test, layers=layers, params=scenario.params.get(name),
-                      epochs=scenario.epochs, seconds=scenario.seconds.get(name, 60.0), **extra)
+    def fits(name: str, mistakes: tuple[int, ...], losses: tuple[float, ...], layers: list[dict], **extra) -> ModelFits:
+        assert len(mistakes) == count, f"{name}: {len(mistakes)} fits for {count} seeds"
+        return ModelFits(name, tuple(
+            model_fit(name, wrong, loss, y_test, layers=layers, params=scenario.params.get(name),
+                      epochs=scenario.epochs, seconds=scenario.seconds.get(name, 60.0), kernel=kernel_of.get(name), **extra)
             for wrong, loss in zip(mistakes, losses)
         ))
 
@@ -219,37 +223,39 @@ def build(scenario: Scenario = Scenario()) -> Built:
                     experiment=Experiment(scenario.vary, tuple(sorted(values)) if scenario.vary == "kernel" else values))
     main, networks = design.main_name, design.networks()
     value_of = {variant.name: variant.value for variant in design.variants()} | {main: main_value(design.cnn, scenario.vary)}
-    models = {BASE: runs(BASE, scenario.baseline, scenario.baseline_loss, baseline_layers(),
+    # Each CNN's first kernel size: its value in a kernel experiment; the other experiments vary the course's 3x3 CNN.
+    kernel_of = {name: value if scenario.vary == "kernel" else 3 for name, value in value_of.items()}
+    models = {BASE: fits(BASE, scenario.baseline, scenario.baseline_loss, baseline_layers(),
                          final_accuracy=scenario.baseline_final, shift_curve=list(scenario.baseline_shift),
                          wrong_digits=scenario.baseline_wrong_digits)}
     for name, network in networks.items():
         if name == BASE:
             continue
         is_main = name == main
-        models[name] = runs(name, scenario.kernels[value_of[name]], scenario.cnn_loss, _cnn_layers(name, network),
+        models[name] = fits(name, scenario.kernels[value_of[name]], scenario.cnn_loss, _cnn_layers(network, kernel_of[name] if scenario.vary == "kernel" else None),
                             final_accuracy=scenario.cnn_final if is_main else (0.99, 0.98),
                             shift_curve=list(scenario.cnn_shift) if is_main else None,
                             wrong_digits=scenario.cnn_wrong_digits if is_main else None)
-    experiments = ExperimentResults(models=models, design=design, seeds=scenario.seeds)
+    trained = TrainedModels(models=models, design=design, seeds=scenario.seeds)
 
     losses = {BASE: scenario.baseline_loss, main: scenario.cnn_loss}
     layers = {BASE: baseline_layers(), main: models[main].first.layers}
-    permuted = {BASE: runs(BASE, scenario.baseline_permuted, losses[BASE], layers[BASE]),
-                main: runs(main, scenario.cnn_permuted, losses[main], layers[main])}
-    by_size = {size: {BASE: runs(BASE, base, losses[BASE], layers[BASE]), main: runs(main, cnn, losses[main], layers[main])}
+    permuted = {BASE: fits(BASE, scenario.baseline_permuted, losses[BASE], layers[BASE]),
+                main: fits(main, scenario.cnn_permuted, losses[main], layers[main])}
+    by_size = {size: {BASE: fits(BASE, base, losses[BASE], layers[BASE]), main: fits(main, cnn, losses[main], layers[main])}
                for size, (base, cnn) in scenario.efficiency.items()}
     by_size[scenario.full_size] = {BASE: models[BASE], main: models[main]}
     probes = ProbeResults(permuted=permuted, by_training_size=by_size,
-                          fixed_order=runs(BASE, scenario.baseline_fixed_order or scenario.baseline, losses[BASE], layers[BASE]))
+                          fixed_order=fits(BASE, scenario.baseline_fixed_order or scenario.baseline, losses[BASE], layers[BASE]))
     settings = TrainingSettings(epochs=scenario.epochs, limit_train=scenario.limit_train, seed=scenario.seeds[0])
-    return Built(dataset=dataset, experiments=experiments, probes=probes, settings=settings)
+    return Built(dataset=dataset, trained=trained, probes=probes, settings=settings)
 
 
-def _cnn_layers(name: str, network) -> list[dict]:
-    """A CNN's layers as Keras describes them: worked out by hand for the kernel-size variants, else from the spec
-    (the wording tests over other variables check words, not parameter counts)."""
-    if name.startswith("cnn_k"):
-        return cnn_layers(int(name.removeprefix("cnn_k")))
+def _cnn_layers(network: Network, kernel_size: int | None) -> list[dict]:
+    """A CNN's layers as Keras describes them: worked out by hand for the kernel-size variants (``kernel_size``), else
+    from the spec (the wording tests over other variables check words, not parameter counts)."""
+    if kernel_size is not None:
+        return cnn_layers(kernel_size)
     return [{"name": shape.name, "type": "dense" if shape.type == "output" else shape.type,
              "output_shape": list(shape.output_shape), "params": shape.params} for shape in layer_shapes(network)]
 

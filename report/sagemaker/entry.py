@@ -22,7 +22,7 @@ import sys
 from importlib import metadata
 
 DISTRIBUTION = "cnn-report"
-# The launcher packs a student's project here (report/sagemaker/launch.py's PROJECT_FOLDER).
+# The launcher packs a student's project here (report/sagemaker/staging.py's PROJECT_FOLDER).
 PROJECT_FOLDER = "project"
 PROJECT_FILE = "cnn-report.toml"
 # WeasyPrint draws the PDF with Pango, in the report's DejaVu fonts

@@ -19,20 +19,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from analysis.cache import ResultCache
 from analysis.data import load_dataset
 from analysis.errors import ReportError, SageMakerError
-from analysis.experiments import experiment_key, main_model_fit, parse_kernel_sizes, plan_experiments
+from analysis.plan import main_model_fit, plan_models
+from analysis.runner import fit_key
 from analysis.workers import run_fits
-from report.build import BuildOutputs, build, plan_fits
-from report.config import BuildConfig
-from report.i18n import LANGUAGES
+from report.build import build, plan_fits
+from report.config import BuildConfig, resolve_config
+from report.options import JOB_OPTIONS, convert
+from report.outputs import BuildOutputs
 from report.progress import BuildProgress
-from report.project import resolve_design
+
+if TYPE_CHECKING:
+    from report.project import Project
 
 ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
 # What AWS's training toolkit calls the same place, outside a real container.
@@ -43,10 +48,6 @@ DEFAULT_ROOT = Path("/opt/ml")
 MODEL_HYPERPARAMETER = "model"
 # SageMaker truncates a failure reason at 1024 characters.
 _FAILURE_REASON_LIMIT = 1000
-# The smallest --limit-train the command line accepts (see report.cli).
-_MIN_LIMIT_TRAIN = 20
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class TrainingJob:
         # file, and AWS's TensorFlow estimator adds model_dir; none is ours.
         return {name: value for name, value in raw.items() if not name.startswith("sagemaker_") and name != "model_dir"}
 
+    def places(self) -> dict[str, Path]:
+        """The settings the job itself decides: the data from its channel, the report and the cache in its folders."""
+        return {"data": self.channel, "out": self.output_dir / "report.pdf", "cache_dir": self.model_dir}
+
     def write_failure(self, reason: str) -> None:
         """Leave ``reason`` as the one line SageMaker shows as the job's FailureReason."""
         line = " ".join(reason.split())[:_FAILURE_REASON_LIMIT]
@@ -118,24 +123,31 @@ def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob
     )
 
 
-def run_training_job(job: TrainingJob, config: BuildConfig, progress: BuildProgress | None = None) -> BuildOutputs | None:
+def run_training_job(job: TrainingJob, options: Mapping[str, object], project: Project | None,
+                     progress: BuildProgress | None = None) -> BuildOutputs | None:
     """Build the report as the job's contract says; a model step only fills the cache and returns None.
 
-    Any failure is also written to the job's failure file before it propagates,
-    so SageMaker reports the reason rather than just a non-zero exit code.
+    ``options`` are those the command line gave; the job's places and then
+    its hyperparameters are laid over them (:func:`report.config.resolve_config`).
+    Any failure is also written to the job's failure file before it
+    propagates, so SageMaker reports the reason rather than just a non-zero exit code.
     """
     progress = progress or BuildProgress()
     try:
         settings = parse_hyperparameters(job.read_hyperparameters())
         model = settings.pop(MODEL_HYPERPARAMETER, None)
-        config = apply_training_job(config, job, settings)
+        config = resolve_config(options, job.places(), settings, project=project)
+        # SageMaker creates these folders; creating them here as well lets the
+        # contract run anywhere, and the build checks them before training.
+        job.output_dir.mkdir(parents=True, exist_ok=True)
+        job.model_dir.mkdir(parents=True, exist_ok=True)
         progress.note(
             f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}, "
             f"{config.resolved_jobs} fit(s) at a time"
         )
         if model is None:
             outputs = build(config, progress)
-            main = main_model_fit(config.training, config.seed_list, config.experiment_design)
+            main = main_model_fit(config.training, config.seed_list, config.design)
             deliver_model(outputs.model, job.model_dir / f"{main.spec.name}.keras")
             return outputs
         train_model(config, str(model), job, progress)
@@ -151,19 +163,6 @@ def deliver_model(model: Path, destination: Path) -> None:
         shutil.copyfile(model, destination)
 
 
-def apply_training_job(config: BuildConfig, job: TrainingJob, settings: Mapping[str, object]) -> BuildConfig:
-    """``config`` with the data, output and cache places of ``job`` and its hyperparameters laid over it."""
-    # SageMaker creates these folders; creating them here as well lets the
-    # contract run anywhere, and the build checks them before training.
-    job.output_dir.mkdir(parents=True, exist_ok=True)
-    job.model_dir.mkdir(parents=True, exist_ok=True)
-    config = replace(config, **{"data": job.channel, "out": job.output_dir / "report.pdf", "cache_dir": job.model_dir, **settings})
-    if "kernel_sizes" in settings:
-        # The experiment was settled from the command line and the project file; a job's kernel sizes come later.
-        config = replace(config, design=resolve_design(config.project, config.kernel_sizes, kernel_sizes_given=True))
-    return config
-
-
 def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: BuildProgress | None = None) -> None:
     """Train every fit of one model into the cache: one parallel step of a pipeline whose last step builds the report.
 
@@ -172,7 +171,7 @@ def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: Bui
     CNN also delivers it as the step's model artifact.
     """
     progress = progress or BuildProgress()
-    names = [spec.name for spec in plan_experiments(config.experiment_design)]
+    names = [spec.name for spec in plan_models(config.design)]
     if model not in names:
         raise SageMakerError(
             f"hyperparameter {MODEL_HYPERPARAMETER}={model!r} is not a model of this build; choose from {', '.join(names)}"
@@ -185,15 +184,17 @@ def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: Bui
     run_fits(fits, dataset, cache, jobs=config.resolved_jobs, force=config.force, events=progress)
     kept = [fit for fit in fits if fit.keep_model]
     for fit in kept:
-        deliver_model(cache.model_path(experiment_key(fit.spec, fit.settings, dataset.sha256)), job.model_dir / f"{model}.keras")
+        deliver_model(cache.model_path(fit_key(fit.spec, fit.settings, dataset.sha256)), job.model_dir / f"{model}.keras")
 
 
 def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, object]:
-    """Map SageMaker hyperparameters onto :class:`BuildConfig` fields, checking each value.
+    """SageMaker hyperparameters as ``build`` option values (and ``model``, a pipeline step's), each checked.
 
     Names are the command line's options, with dashes or underscores
-    (``limit-train`` or ``limit_train``). Values arrive as strings ("10"), or
-    already decoded from JSON when read through ``$SM_HPS`` (10); both work.
+    (``limit-train`` or ``limit_train``); each value goes through its
+    option's own type and limits (:mod:`report.options`). Values arrive as
+    strings ("10"), or already decoded from JSON when read through
+    ``$SM_HPS`` (10); both work.
     """
     parsed: dict[str, object] = {}
     for name, raw in hyperparameters.items():
@@ -204,11 +205,16 @@ def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, ob
                 f"hyperparameter {name!r} cannot be set in a SageMaker job: the data comes from the 'training' "
                 "channel and the report goes to the job's output folder"
             )
-        if field not in _PARSERS:
-            known = ", ".join(sorted(option.replace("_", "-") for option in _PARSERS))
+        if field == MODEL_HYPERPARAMETER:
+            if not isinstance(value, str) or not value.strip():
+                raise SageMakerError(f"hyperparameter {name}={value!r}: expected a model name such as baseline or cnn_k5")
+            parsed[field] = value.strip()
+            continue
+        if field not in JOB_OPTIONS:
+            known = ", ".join(sorted(option.replace("_", "-") for option in [*JOB_OPTIONS, MODEL_HYPERPARAMETER]))
             raise SageMakerError(f"unknown hyperparameter {name!r}; known ones: {known}")
         try:
-            parsed[field] = _PARSERS[field](value)
+            parsed[field] = convert(JOB_OPTIONS[field], value, from_text=True)
         except ValueError as error:
             raise SageMakerError(f"hyperparameter {name}={value!r}: {error}") from None
     return parsed
@@ -222,54 +228,3 @@ def _decode(raw: object) -> object:
         except json.JSONDecodeError:
             return raw
     return raw
-
-
-def _integer(minimum: int | None) -> Callable[[object], int]:
-    def parse(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError("expected a whole number")
-        try:
-            number = int(value)
-        except ValueError:
-            raise ValueError("expected a whole number") from None
-        if minimum is not None and number < minimum:
-            raise ValueError(f"must be at least {minimum}")
-        return number
-
-    return parse
-
-
-def _boolean(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
-    raise ValueError("expected true or false")
-
-
-def _model_name(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a model name such as baseline or cnn_k5")
-    return value.strip()
-
-
-def _language(value: object) -> str:
-    if value not in LANGUAGES:
-        raise ValueError(f"unknown report language; choose one of {', '.join(LANGUAGES)}")
-    return str(value)
-
-
-_PARSERS: dict[str, Callable[[object], object]] = {
-    "epochs": _integer(minimum=1),
-    "batch_size": _integer(minimum=1),
-    "seed": _integer(minimum=None),
-    "seeds": _integer(minimum=1),
-    "limit_train": _integer(minimum=_MIN_LIMIT_TRAIN),
-    "kernel_sizes": parse_kernel_sizes,
-    "cache_dir": lambda value: Path(str(value)),
-    "force": _boolean,
-    "lang": _language,
-    "jobs": _integer(minimum=1),
-    MODEL_HYPERPARAMETER: _model_name,
-}

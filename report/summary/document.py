@@ -1,0 +1,77 @@
+"""report.json as a whole: :func:`summarize` puts every block together, with the build's settings and environment."""
+
+from __future__ import annotations
+
+import datetime as _datetime
+
+from analysis.data import Dataset
+from analysis.eda import EdaResults
+from analysis.environment import describe_machine, library_versions, onednn_setting, training_threads
+from analysis.fits import TrainingSettings
+from analysis.plan import TrainedModels
+from analysis.probes import ProbeResults
+from report.summary.comparison import compare
+from report.summary.dataset import summarize_dataset
+from report.summary.experiment import summarize_experiment
+from report.summary.models import summarize_model
+from report.summary.networks import summarize_networks
+from report.summary.probes import summarize_probes
+
+
+def summarize(
+    dataset: Dataset,
+    eda: EdaResults,
+    trained: TrainedModels,
+    probes: ProbeResults,
+    settings: TrainingSettings,
+    lang: str,
+    command_line: str,
+    stage_seconds: dict[str, float],
+    jobs: int = 1,
+) -> dict:
+    """Collect the numbers of one build into the structure of report.json; ``jobs`` fits were trained at once."""
+    networks = trained.design.networks()
+    models = {name: summarize_model(fits, dataset.y_test, networks[name]) for name, fits in trained.models.items()}
+    return {
+        "dataset": summarize_dataset(dataset, eda),
+        "models": models,
+        "networks": summarize_networks(trained, models),
+        "comparison": compare(trained, models, dataset, settings),
+        "experiment": summarize_experiment(trained, models),
+        "probes": summarize_probes(trained, probes, models, dataset.x_train.shape[1] * dataset.x_train.shape[2]),
+        "settings": summarize_settings(trained, settings, dataset, lang),
+        "environment": summarize_environment(command_line, stage_seconds, jobs),
+    }
+
+
+def summarize_settings(trained: TrainedModels, settings: TrainingSettings, dataset: Dataset, lang: str) -> dict:
+    """The training protocol, the seeds, the language, and how many training images were fitted and held out."""
+    experiment = trained.design.experiment
+    return {
+        **settings.to_dict(),
+        "seeds": list(trained.seeds),
+        "lang": lang,
+        "kernel_sizes": list(experiment.values) if experiment.vary == "kernel" else None,
+        "n_fit": settings.images_fitted(dataset.n_train),
+        "n_validation": settings.images_used(dataset.n_train) - settings.images_fitted(dataset.n_train),
+        # Every model is fitted once per seed: with several, the text quotes means and spreads.
+        "several_seeds": len(trained.seeds) > 1,
+    }
+
+
+def summarize_environment(command_line: str, stage_seconds: dict[str, float], jobs: int) -> dict:
+    """How the build was run and on what: what the numbers depend on besides the data."""
+    versions = library_versions()
+    return {
+        "command_line": command_line,
+        "generated_at": _datetime.datetime.now(_datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions,
+        "machine": describe_machine(),
+        "tensorflow_onednn": onednn_setting(),
+        # Each fit's threads; with the instruction set (machine), what the numbers depend on besides the data.
+        "training_threads": training_threads(),
+        "jobs": jobs,
+        "stage_seconds": dict(stage_seconds),
+        # The libraries in alphabetical order, case aside, as the appendix lists them.
+        "versions_sorted": sorted(([name, version] for name, version in versions.items()), key=lambda row: row[0].lower()),
+    }

@@ -1,0 +1,39 @@
+"""The command line, through click's CliRunner: help, option checks, errors, and a tiny real build."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from report.cli import main
+
+BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--seeds", "--limit-train", "--kernel-sizes",
+                 "--cache-dir", "--force", "--quiet", "--lang"]
+
+
+def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_npz):
+    out = tmp_path / "out" / "tiny.pdf"
+    out.parent.mkdir()
+    arguments = ["build", "--out", str(out), "--data", str(tiny_npz), "--epochs", "1", "--kernel-sizes", "3",
+                 "--seeds", "2", "--cache-dir", str(tmp_path / "cache"), "--quiet", "--jobs", "1"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "<html" in out.with_suffix(".html").read_text()
+    summary = json.loads(out.with_suffix(".json").read_text())
+    assert set(summary["models"]) == {"baseline", "cnn_k3"}
+    assert summary["dataset"]["n_train"] == 200
+    assert summary["settings"]["kernel_sizes"] == [3]
+    assert summary["settings"]["seeds"] == [42, 43]
+    runs = summary["models"]["cnn_k3"]["per_seed"]
+    assert len(runs) == 2
+    assert summary["models"]["cnn_k3"]["test_accuracy"] == (runs[0]["test_accuracy"] + runs[1]["test_accuracy"]) / 2
+    # The baseline once more per seed with one fixed epoch order: its own fits, not copies of the reshuffled ones.
+    order = summary["probes"]["epoch_order"]
+    assert [row["seed"] for row in order["per_seed"]] == [42, 43]
+    reshuffled = summary["models"]["baseline"]["per_seed"]
+    assert [row["reshuffled_test_loss"] for row in order["per_seed"]] == [run["test_loss"] for run in reshuffled]
+    assert [row["fixed_test_loss"] for row in order["per_seed"]] != [run["test_loss"] for run in reshuffled]
+    assert 'id="epoch-order"' in out.with_suffix(".html").read_text()
