@@ -25,7 +25,7 @@ if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! ldconfig -p 2>/dev/null
   fi
 fi
 
-# The browser test (tests/test_browser.py) drives Debian's Chromium through Playwright and checks the
+# The browser tests (tests/system/test_browser.py) drive Debian's Chromium through Playwright and check the
 # HTML with axe-core from npm (package.json). Playwright's own browser download needs internet we may
 # not have; Debian's package does not.
 # Only with --test: a student building the report needs neither, and offline neither installs.

@@ -47,8 +47,10 @@ def read_builder(value: object, place: str, folder: Path) -> Builder:
     if not path.is_file():
         raise SpecError(f"{place} = {toml(value)}: no such file {path}; fix the path (relative to the project file)")
     if not path.is_relative_to(folder.resolve()):
-        raise SpecError(f"{place} = {toml(value)}: {path} is outside the project folder {folder}; move it in "
-                        "(it travels with the project, to SageMaker too)")
+        raise SpecError(
+            f"{place} = {toml(value)}: {path} is outside the project folder {folder}; move it in "
+            "(it travels with the project, to SageMaker too)"
+        )
     source = path.read_bytes()
     try:
         tree = ast.parse(source, filename=str(path))
@@ -56,10 +58,17 @@ def read_builder(value: object, place: str, folder: Path) -> Builder:
         raise SpecError(f"{path}:{error.lineno}: {error.msg}; fix the builder file") from None
     functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if function not in functions:
-        raise SpecError(f"{place} = {toml(value)}: {path.name} defines no function {function!r} at its top level"
-                        + (f"; it defines {', '.join(functions)}" if functions else ""))
-    return Builder(path=path, function=function, label=value, sha256=hashlib.sha256(source).hexdigest(),
-                   keywords=_keywords(functions[function]))
+        raise SpecError(
+            f"{place} = {toml(value)}: {path.name} defines no function {function!r} at its top level"
+            + (f"; it defines {', '.join(functions)}" if functions else "")
+        )
+    return Builder(
+        path=path,
+        function=function,
+        label=value,
+        sha256=hashlib.sha256(source).hexdigest(),
+        keywords=_keywords(functions[function]),
+    )
 
 
 def _keywords(function: ast.FunctionDef) -> tuple[tuple[str, object], ...]:
@@ -67,7 +76,7 @@ def _keywords(function: ast.FunctionDef) -> tuple[tuple[str, object], ...]:
     arguments = function.args
     positional = arguments.posonlyargs + arguments.args
     defaults: list[object] = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
-    pairs = list(zip(arguments.args, defaults[len(arguments.posonlyargs):]))
+    pairs = list(zip(arguments.args, defaults[len(arguments.posonlyargs) :]))
     pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults))
     keywords = []
     for argument, default in pairs:

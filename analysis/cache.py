@@ -106,7 +106,9 @@ class ResultCache:
             os.replace(temporary, path)
         except OSError as error:
             Path(temporary).unlink(missing_ok=True)
-            raise CacheError(f"{path}: cannot write the trained model ({error.strerror or error}); check free space and permissions") from None
+            raise CacheError(
+                f"{path}: cannot write the trained model ({error.strerror or error}); check free space and permissions"
+            ) from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -124,4 +126,6 @@ def _write_entry(path: Path, data: bytes) -> None:
     try:
         write_atomically(path, data)
     except OSError as error:
-        raise CacheError(f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions") from None
+        raise CacheError(
+            f"{path}: cannot write cache entry ({error.strerror or error}); check free space and permissions"
+        ) from None

@@ -50,7 +50,9 @@ def read_experiment(table: Mapping, where: str) -> Experiment:
     variable = VARIABLES[vary]
     if "values" not in table:
         if vary != DEFAULT_EXPERIMENT.vary:
-            raise SpecError(f"{place} needs values = [...] for vary = {toml(vary)}, e.g. values = {toml(list(variable.examples))}")
+            raise SpecError(
+                f"{place} needs values = [...] for vary = {toml(vary)}, e.g. values = {toml(list(variable.examples))}"
+            )
         return DEFAULT_EXPERIMENT
     values = table["values"]
     if not isinstance(values, list) or not values:
@@ -79,15 +81,20 @@ def main_value(network: Network, vary: str, where: str = "") -> object | None:
         keywords = dict(network.builder.keywords)
         example = f"def {network.builder.function}({vary}={toml(variable.examples[0])})"
         if vary not in keywords and "**" not in keywords:
-            raise SpecError(f"{place}: {network.builder.label} takes no {vary!r} argument; add one with the main "
-                            f"CNN's value as its default, e.g. {example}")
+            raise SpecError(
+                f"{place}: {network.builder.label} takes no {vary!r} argument; add one with the main "
+                f"CNN's value as its default, e.g. {example}"
+            )
         if keywords.get(vary) is None:
-            raise SpecError(f"{place}: give {vary!r} a default in {network.builder.label} (the main CNN's value), "
-                            f"e.g. {example}")
+            raise SpecError(
+                f"{place}: give {vary!r} a default in {network.builder.label} (the main CNN's value), e.g. {example}"
+            )
         return keywords[vary]
     targets = [layer for layer in network.layers if layer.type in variable.layer_types]
     if not targets:
-        raise SpecError(f"{place}: [models.{network.role}] has no {variable.needs} to vary; add one or vary something else")
+        raise SpecError(
+            f"{place}: [models.{network.role}] has no {variable.needs} to vary; add one or vary something else"
+        )
     return variable.own_value(targets)
 
 
@@ -151,7 +158,11 @@ class Design:
     @property
     def is_default(self) -> bool:
         """Whether these are the course's networks and kernel sweep (the report's wording can say so)."""
-        return (self.baseline, self.cnn, self.experiment.vary) == (DEFAULT_BASELINE, DEFAULT_CNN, DEFAULT_EXPERIMENT.vary)
+        return (self.baseline, self.cnn, self.experiment.vary) == (
+            DEFAULT_BASELINE,
+            DEFAULT_CNN,
+            DEFAULT_EXPERIMENT.vary,
+        )
 
     @property
     def main_name(self) -> str:
@@ -163,8 +174,14 @@ class Design:
         """The experiment's networks in the order of its values; the one equal to the main CNN is the main CNN."""
         own = main_value(self.cnn, self.experiment.vary)
         return [
-            Variant(value, self.main_name, self.cnn, True) if own is not None and value == own
-            else Variant(value, variant_name(self.experiment.vary, value), apply_variant(self.cnn, self.experiment.vary, value), False)
+            Variant(value, self.main_name, self.cnn, True)
+            if own is not None and value == own
+            else Variant(
+                value,
+                variant_name(self.experiment.vary, value),
+                apply_variant(self.cnn, self.experiment.vary, value),
+                False,
+            )
             for value in self.experiment.values
         ]
 
@@ -184,15 +201,19 @@ class Design:
 
     def variant_of(self, name: str) -> tuple[str, object] | None:
         """``(variable, value)`` of the model ``name``, or None for the baseline and a main CNN that is no variant."""
-        return next(((self.experiment.vary, variant.value) for variant in self.variants() if variant.name == name), None)
+        return next(
+            ((self.experiment.vary, variant.value) for variant in self.variants() if variant.name == name), None
+        )
 
 
 def read_design(models: Mapping | None, experiment: Mapping | None, where: str, folder: Path) -> Design:
     """``[models.baseline]``, ``[models.cnn]`` and ``[experiment]`` (each may be absent: the course's), all checked."""
     models = {} if models is None else models
     check_keys(models, ROLES, "[models] table", where)
-    networks = {role: read_network(models[role], role, where, folder) if role in models else default
-                for role, default in (("baseline", DEFAULT_BASELINE), ("cnn", DEFAULT_CNN))}
+    networks = {
+        role: read_network(models[role], role, where, folder) if role in models else default
+        for role, default in (("baseline", DEFAULT_BASELINE), ("cnn", DEFAULT_CNN))
+    }
     chosen = read_experiment(experiment, where) if experiment is not None else DEFAULT_EXPERIMENT
     warnings = check_network(networks["baseline"], where) + check_network(networks["cnn"], where)
     warnings += check_experiment(networks["cnn"], chosen, where, default=experiment is None)

@@ -69,7 +69,10 @@ def describe_dataset(dataset: Dataset) -> EdaResults:
         test_pixels=_statistics_from_histogram(test_counts),
         intensity_counts=train_counts,
         mean_images=np.stack(
-            [dataset.x_train[dataset.y_train == digit].mean(axis=0, dtype=np.float64) / 255.0 for digit in range(NUM_CLASSES)]
+            [
+                dataset.x_train[dataset.y_train == digit].mean(axis=0, dtype=np.float64) / 255.0
+                for digit in range(NUM_CLASSES)
+            ]
         ),
         sample_indices=_first_examples(dataset.y_train, SAMPLES_PER_CLASS),
     )

@@ -28,8 +28,11 @@ _REPORTED = ("keras", "numpy", "matplotlib", "jinja2", "weasyprint", "click")
 _AVX512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq"}
 _AMX = {"amx_tile", "amx_int8", "amx_bf16"}
 _X86_TIERS = (
-    ("avx512_core_amx_fp16", _AVX512 | _AMX | {"avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_fp16"},
-     "AVX-512, VNNI, BF16, FP16, AMX (INT8, BF16, FP16)"),
+    (
+        "avx512_core_amx_fp16",
+        _AVX512 | _AMX | {"avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_fp16"},
+        "AVX-512, VNNI, BF16, FP16, AMX (INT8, BF16, FP16)",
+    ),
     ("avx512_core_amx", _AVX512 | _AMX | {"avx512_vnni", "avx512_bf16"}, "AVX-512, VNNI, BF16, AMX (INT8, BF16)"),
     ("avx512_core_fp16", _AVX512 | {"avx512_vnni", "avx512_bf16", "avx512_fp16"}, "AVX-512, VNNI, BF16, FP16"),
     ("avx512_core_bf16", _AVX512 | {"avx512_vnni", "avx512_bf16"}, "AVX-512, VNNI, BF16"),
@@ -96,7 +99,9 @@ def instruction_set(cpuinfo: str | None = None) -> dict[str, str]:
             cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
         except OSError:
             cpuinfo = ""
-    flags = next((set(line.split(":", 1)[1].split()) for line in cpuinfo.splitlines() if line.startswith("flags")), None)
+    flags = next(
+        (set(line.split(":", 1)[1].split()) for line in cpuinfo.splitlines() if line.startswith("flags")), None
+    )
     machine = platform.machine() or "unknown"
     for name, needed, description in _X86_TIERS if flags is not None else ():
         if needed <= flags:
@@ -167,7 +172,10 @@ def available_memory_bytes() -> int | None:
                 available = int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         return None
-    limit, used = _read_first_line(Path("/sys/fs/cgroup/memory.max")), _read_first_line(Path("/sys/fs/cgroup/memory.current"))
+    limit, used = (
+        _read_first_line(Path("/sys/fs/cgroup/memory.max")),
+        _read_first_line(Path("/sys/fs/cgroup/memory.current")),
+    )
     if available is not None and limit and limit != "max" and used:
         available = min(available, int(limit) - int(used))
     return available

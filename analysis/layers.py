@@ -28,8 +28,22 @@ PADDINGS = ("valid", "same")
 # Element-wise activations Keras knows by name that need no argument (tests/unit/analysis/test_models.py
 # checks each against keras.activations). Softmax is kept for the output layer cnn-report adds.
 ACTIVATIONS = (
-    "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish",
-    "tanh", "sigmoid", "hard_sigmoid", "softplus", "softsign", "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "gelu",
+    "silu",
+    "swish",
+    "mish",
+    "tanh",
+    "sigmoid",
+    "hard_sigmoid",
+    "softplus",
+    "softsign",
+    "linear",
 )
 POOLINGS = ("max", "avg", "none")
 POOL_TYPES = {"max": "maxpool", "avg": "avgpool"}
@@ -92,8 +106,11 @@ class Network:
         if self.builder is not None:
             return {
                 "architecture": self.role,
-                "builder": {"function": self.builder.function, "sha256": self.builder.sha256,
-                            "arguments": dict(self.builder.arguments)},
+                "builder": {
+                    "function": self.builder.function,
+                    "sha256": self.builder.sha256,
+                    "arguments": dict(self.builder.arguments),
+                },
             }
         return {"architecture": self.role, "layers": [layer.to_dict() for layer in self.layers]}
 
@@ -106,15 +123,23 @@ def _conv(filters: int, kernel: int) -> Layer:
 DEFAULT_BASELINE = Network("baseline", (Layer("flatten"), Layer("dense", units=128, activation="relu")))
 DEFAULT_CNN = Network(
     "cnn",
-    (_conv(32, 3), Layer("maxpool", size=2), _conv(64, 3), Layer("maxpool", size=2), Layer("flatten"),
-     Layer("dense", units=64, activation="relu")),
+    (
+        _conv(32, 3),
+        Layer("maxpool", size=2),
+        _conv(64, 3),
+        Layer("maxpool", size=2),
+        Layer("flatten"),
+        Layer("dense", units=64, activation="relu"),
+    ),
 )
 
 
 def course_cnn(kernel: int) -> Network:
     """The course's CNN with ``kernel`` × ``kernel`` kernels in both conv layers."""
-    return replace(DEFAULT_CNN, layers=tuple(replace(layer, kernel=kernel) if layer.type == "conv" else layer
-                                             for layer in DEFAULT_CNN.layers))
+    return replace(
+        DEFAULT_CNN,
+        layers=tuple(replace(layer, kernel=kernel) if layer.type == "conv" else layer for layer in DEFAULT_CNN.layers),
+    )
 
 
 def _course_description(network: Network) -> dict | None:
@@ -141,8 +166,10 @@ def read_network(table: Mapping, role: str, where: str, folder: Path) -> Network
     place = f"{where}: [models.{role}]"
     check_keys(table, ("layers", "builder"), f"key in [models.{role}]", where)
     if ("layers" in table) == ("builder" in table):
-        raise SpecError(f'{place} needs either layers = [...] or builder = "my_net.py:make_model", not '
-                        f"{'both' if table else 'neither'}")
+        raise SpecError(
+            f'{place} needs either layers = [...] or builder = "my_net.py:make_model", not '
+            f"{'both' if table else 'neither'}"
+        )
     if "builder" in table:
         return Network(role, builder=read_builder(table["builder"], f"{place} builder", folder))
     entries = table["layers"]
@@ -151,17 +178,23 @@ def read_network(table: Mapping, role: str, where: str, folder: Path) -> Network
     layers = tuple(_read_layer(entry, f"{place} layer {index}") for index, entry in enumerate(entries, start=1))
     network = Network(role, layers)
     if role == "cnn" and not any(layer.type == "conv" for layer in layers):
-        raise SpecError(f'{place} has no conv layer: a CNN needs at least one {{ type = "conv", filters = 32, kernel = 3 }}')
+        raise SpecError(
+            f'{place} has no conv layer: a CNN needs at least one {{ type = "conv", filters = 32, kernel = 3 }}'
+        )
     spatial = [layer.type for layer in layers if layer.type not in BASELINE_TYPES]
     if role == "baseline" and spatial:
-        raise SpecError(f"{place}: the baseline is the fully-connected network the CNN is compared with, so its layers "
-                        f"can be {', '.join(BASELINE_TYPES)}; move the {spatial[0]} layer to [models.cnn]")
+        raise SpecError(
+            f"{place}: the baseline is the fully-connected network the CNN is compared with, so its layers "
+            f"can be {', '.join(BASELINE_TYPES)}; move the {spatial[0]} layer to [models.cnn]"
+        )
     return network
 
 
 def _read_layer(entry: object, place: str) -> Layer:
     if not isinstance(entry, Mapping):
-        raise SpecError(f'{place}: expected a table such as {{ type = "conv", filters = 32, kernel = 3 }}, got {toml(entry)}')
+        raise SpecError(
+            f'{place}: expected a table such as {{ type = "conv", filters = 32, kernel = 3 }}, got {toml(entry)}'
+        )
     if "type" not in entry:
         raise SpecError(f"{place}: missing type; one of {', '.join(LAYER_TYPES)}")
     kind = entry["type"]
@@ -214,5 +247,8 @@ FIELD_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "units": (is_count, "a whole number of at least 1"),
     "rate": (is_rate, "a number from 0 up to (not including) 1"),
     "padding": (choice(PADDINGS), f"one of {', '.join(map(repr, PADDINGS))}"),
-    "activation": (choice(ACTIVATIONS), f"one of the activations {', '.join(ACTIVATIONS)} (the softmax output is added for you)"),
+    "activation": (
+        choice(ACTIVATIONS),
+        f"one of the activations {', '.join(ACTIVATIONS)} (the softmax output is added for you)",
+    ),
 }

@@ -24,9 +24,12 @@ def unknown(name: str, valid, what: str) -> str:
     """``unknown <what> 'name'; did you mean 'close'? Valid: ...``, the close match only where there is one."""
     valid = list(valid)
     # Spelling slips ("kernal") by similarity; longer or shorter forms ("convolution", "Conv") by prefix.
-    close = difflib.get_close_matches(name.lower(), valid, n=1) or [
-        option for option in valid if name and (name.lower().startswith(option) or option.startswith(name.lower()))
-    ][:1]
+    close = (
+        difflib.get_close_matches(name.lower(), valid, n=1)
+        or [
+            option for option in valid if name and (name.lower().startswith(option) or option.startswith(name.lower()))
+        ][:1]
+    )
     hint = f"; did you mean {close[0]!r}? Valid: " if close else "; valid: "
     return f"unknown {what} {name!r}{hint}{', '.join(valid)}"
 

@@ -25,8 +25,14 @@ from analysis.shapes import layer_names
 
 # Keras's layer classes under the names the project file gives them; a builder's other layers keep their class name.
 _LAYER_TYPES = {
-    "InputLayer": "input", "Conv2D": "conv", "MaxPooling2D": "maxpool", "AveragePooling2D": "avgpool",
-    "GlobalAveragePooling2D": "globalavgpool", "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
+    "InputLayer": "input",
+    "Conv2D": "conv",
+    "MaxPooling2D": "maxpool",
+    "AveragePooling2D": "avgpool",
+    "GlobalAveragePooling2D": "globalavgpool",
+    "Flatten": "flatten",
+    "Dense": "dense",
+    "Dropout": "dropout",
     "BatchNormalization": "batchnorm",
 }
 
@@ -47,8 +53,14 @@ def build_keras_model(network: Network, name: str) -> keras.Model:
     x = inputs
     for layer, layer_name in zip(network.layers, layer_names(network.layers)):
         if layer.type == "conv":
-            x = layers.Conv2D(layer.filters, layer.kernel, strides=layer.strides, padding=layer.padding,
-                              activation=layer.activation, name=layer_name)(x)
+            x = layers.Conv2D(
+                layer.filters,
+                layer.kernel,
+                strides=layer.strides,
+                padding=layer.padding,
+                activation=layer.activation,
+                name=layer_name,
+            )(x)
         elif layer.type == "maxpool":
             x = layers.MaxPooling2D(layer.size, name=layer_name)(x)
         elif layer.type == "avgpool":
@@ -126,8 +138,10 @@ def check_builders(design: Design, names: set[str] | None = None) -> list[str]:
             continue
         model = build_keras_model(network, name)
         if model.count_params() > PARAMETER_WARNING:
-            warnings.append(f"{network.builder.label}: {name} has {model.count_params():,} parameters "
-                            f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory")
+            warnings.append(
+                f"{network.builder.label}: {name} has {model.count_params():,} parameters "
+                f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory"
+            )
         del model
         keras.backend.clear_session()
     return warnings
@@ -140,32 +154,46 @@ def _build_from_function(builder: Builder, name: str, role: str) -> keras.Model:
     try:
         model = function(**dict(builder.arguments))
     except Exception as error:  # The student's code: any failure is theirs to see, in one line.
-        raise SpecError(f"{builder.label}: {call} failed: {type(error).__name__}: {error}{_where_in(error, builder.path)}") from None
+        raise SpecError(
+            f"{builder.label}: {call} failed: {type(error).__name__}: {error}{_where_in(error, builder.path)}"
+        ) from None
     if not isinstance(model, keras.Model):
-        raise SpecError(f"{builder.label}: {call} returned {type(model).__name__}, not a keras.Model; return keras.Model(inputs, outputs)")
+        raise SpecError(
+            f"{builder.label}: {call} returned {type(model).__name__}, not a keras.Model; return keras.Model(inputs, outputs)"
+        )
     problems = []
     if len(model.inputs) != 1 or tuple(model.inputs[0].shape[1:]) != INPUT_SHAPE:
         shapes = ", ".join(_shape_text(tensor.shape) for tensor in model.inputs)
         problems.append(f"its input is {shapes}, not 28 × 28 × 1 (use keras.Input(shape=(28, 28, 1)))")
     if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (NUM_CLASSES,):
         shapes = ", ".join(_shape_text(tensor.shape) for tensor in model.outputs)
-        problems.append(f"its output is {shapes}, not 10 (end with keras.layers.Dense(10, activation=\"softmax\"))")
+        problems.append(f'its output is {shapes}, not 10 (end with keras.layers.Dense(10, activation="softmax"))')
     # The report reads a CNN's first Conv2D layer (its filters, feature maps and receptive field) and describes the
     # model's own layers, not those inside a nested model; a baseline is the network that sees no neighbourhoods.
     if role == "cnn" and not any(isinstance(layer, keras.layers.Conv2D) for layer in model.layers):
-        problems.append('it has no Conv2D layer: a CNN needs at least one, e.g. keras.layers.Conv2D(32, 3, '
-                        'activation="relu"), in the model itself (not inside a nested model)')
-    spatial = [layer.name for layer in model.layers if any(kind in type(layer).__name__ for kind in ("Conv", "Pooling"))]
+        problems.append(
+            "it has no Conv2D layer: a CNN needs at least one, e.g. keras.layers.Conv2D(32, 3, "
+            'activation="relu"), in the model itself (not inside a nested model)'
+        )
+    spatial = [
+        layer.name for layer in model.layers if any(kind in type(layer).__name__ for kind in ("Conv", "Pooling"))
+    ]
     if role == "baseline" and spatial:
-        problems.append(f"it has convolution or pooling layers ({', '.join(spatial)}): the baseline is the "
-                        "fully-connected network the CNN is compared with; move them to [models.cnn]")
+        problems.append(
+            f"it has convolution or pooling layers ({', '.join(spatial)}): the baseline is the "
+            "fully-connected network the CNN is compared with; move them to [models.cnn]"
+        )
     if problems:
         raise SpecError(f"{builder.label}: the model of {call} is wrong: {'; '.join(problems)}")
     # The protocol's loss expects probabilities: check on a few images that the outputs are.
-    probabilities = np.asarray(model(np.random.default_rng(0).random((4, *INPUT_SHAPE), dtype=np.float32), training=False))
+    probabilities = np.asarray(
+        model(np.random.default_rng(0).random((4, *INPUT_SHAPE), dtype=np.float32), training=False)
+    )
     if not (np.all(probabilities >= 0) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3)):
-        raise SpecError(f"{builder.label}: the outputs of {call} are not probabilities (they do not sum to 1); "
-                        'end with a softmax: keras.layers.Dense(10, activation="softmax")')
+        raise SpecError(
+            f"{builder.label}: the outputs of {call} are not probabilities (they do not sum to 1); "
+            'end with a softmax: keras.layers.Dense(10, activation="softmax")'
+        )
     # A fresh name keeps reports and saved models apart from the function's own choice.
     model.name = name
     return model
@@ -183,8 +211,10 @@ def load_builder(builder: Builder) -> Callable[..., keras.Model]:
         try:
             spec.loader.exec_module(module)
         except Exception as error:
-            raise SpecError(f"{builder.label}: cannot load {builder.path.name}: {type(error).__name__}: {error}"
-                            f"{_where_in(error, builder.path)}") from None
+            raise SpecError(
+                f"{builder.label}: cannot load {builder.path.name}: {type(error).__name__}: {error}"
+                f"{_where_in(error, builder.path)}"
+            ) from None
         finally:
             if folder in sys.path:
                 sys.path.remove(folder)

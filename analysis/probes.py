@@ -42,7 +42,9 @@ FEATURE_MAPS_SHOWN = 16
 
 def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
     """The models the probes retrain: the student's baseline and main CNN."""
-    return ModelSpec("baseline", design.baseline), ModelSpec(design.main_name, design.cnn, design.variant_of(design.main_name))
+    return ModelSpec("baseline", design.baseline), ModelSpec(
+        design.main_name, design.cnn, design.variant_of(design.main_name)
+    )
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:
@@ -81,7 +83,9 @@ def permuted_dataset(dataset: Dataset, seed: int = PERMUTATION_SEED) -> Dataset:
     )
 
 
-def shift_accuracies(predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
+def shift_accuracies(
+    predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, labels: np.ndarray
+) -> dict[str, list[float]]:
     """Accuracy for each direction at distances 0..MAX_SHIFT; ``predict`` maps uint8 images to digits."""
     images, labels = images[:SHIFT_TEST_IMAGES], labels[:SHIFT_TEST_IMAGES]
     unshifted = float(np.mean(predict(images) == labels))
@@ -174,7 +178,10 @@ def collect_probes(
     return ProbeResults(
         permuted={name: ModelFits(name, tuple(fits)) for name, fits in permuted.items()},
         by_training_size={
-            **{size: {name: ModelFits(name, tuple(fits)) for name, fits in models.items()} for size, models in by_size.items()},
+            **{
+                size: {name: ModelFits(name, tuple(fits)) for name, fits in models.items()}
+                for size, models in by_size.items()
+            },
             sizes[-1]: {spec.name: main_models[spec.name] for spec in probed},
         },
         fixed_order=ModelFits(probed[0].name, tuple(fixed_order)),

@@ -74,7 +74,11 @@ def run_fit(
         # The model file first: a result whose fit keeps its model is only finished with it.
         on_trained=(lambda model: cache.store_model(key, model.save)) if fit.keep_model else None,
     )
-    cache.store(key, {"model": fit.spec.to_dict(), "settings": fit.settings.to_dict(), "data_sha256": dataset.sha256}, result.to_dict())
+    cache.store(
+        key,
+        {"model": fit.spec.to_dict(), "settings": fit.settings.to_dict(), "data_sha256": dataset.sha256},
+        result.to_dict(),
+    )
     events.finished(fit, result)
     return result
 
@@ -87,6 +91,8 @@ def import_training():
     """
     import analysis
 
-    with native_stderr_silenced(enabled="analysis.training" not in sys.modules and not analysis.tensorflow_logs_shown()):
+    with native_stderr_silenced(
+        enabled="analysis.training" not in sys.modules and not analysis.tensorflow_logs_shown()
+    ):
         import analysis.training
     return analysis.training

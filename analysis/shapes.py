@@ -16,8 +16,16 @@ from analysis.layers import INPUT_SHAPE, NUM_CLASSES, PARAMETER_WARNING, Layer, 
 from analysis.messages import size
 
 # Each layer type's stem in Keras names: conv and pool layers are always numbered, the others only when repeated.
-_STEMS = {"conv": "conv", "maxpool": "pool", "avgpool": "pool", "globalavgpool": "global_pool",
-          "flatten": "flatten", "dense": "hidden", "dropout": "dropout", "batchnorm": "batchnorm"}
+_STEMS = {
+    "conv": "conv",
+    "maxpool": "pool",
+    "avgpool": "pool",
+    "globalavgpool": "global_pool",
+    "flatten": "flatten",
+    "dense": "hidden",
+    "dropout": "dropout",
+    "batchnorm": "batchnorm",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,10 @@ def layer_shapes(network: Network, where: str = "", variant: str = "") -> list[L
         shape, params = _apply(layer, shape, label)
         shapes.append(LayerShape(name, layer.type, shape, params, layer))
     if len(shape) != 1:
-        raise SpecError(f"{place}: the last layer leaves a {size(shape)} map, but the 10-way output needs a flat "
-                        'vector; end with { type = "flatten" } or { type = "globalavgpool" }')
+        raise SpecError(
+            f"{place}: the last layer leaves a {size(shape)} map, but the 10-way output needs a flat "
+            'vector; end with { type = "flatten" } or { type = "globalavgpool" }'
+        )
     shapes.append(LayerShape("probabilities", "output", (NUM_CLASSES,), (shape[0] + 1) * NUM_CLASSES))
     return shapes
 
@@ -66,8 +76,10 @@ def check_network(network: Network, where: str, variant: str = "") -> list[str]:
     shapes = layer_shapes(network, where, variant)
     total = sum(shape.params for shape in shapes)
     if total > PARAMETER_WARNING:
-        return [f"{where}: [models.{network.role}]{' with ' + variant if variant else ''} has {total:,} parameters "
-                f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory"]
+        return [
+            f"{where}: [models.{network.role}]{' with ' + variant if variant else ''} has {total:,} parameters "
+            f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory"
+        ]
     return []
 
 
@@ -81,13 +93,22 @@ def summarize_network(network: Network) -> dict:
         return {"builder": network.builder.label, "layers": None, "params": None, "receptive_field": None}
     layers = []
     for shape in layer_shapes(network):
-        entry = {"name": shape.name, "type": shape.type, "output_shape": list(shape.output_shape), "params": shape.params}
+        entry = {
+            "name": shape.name,
+            "type": shape.type,
+            "output_shape": list(shape.output_shape),
+            "params": shape.params,
+        }
         if shape.layer is not None:
             entry.update({key: value for key, value in shape.layer.to_dict().items() if key != "type"})
         entry["why"] = shape.layer.why if shape.layer is not None else None
         layers.append(entry)
-    return {"builder": None, "layers": layers, "params": sum(layer["params"] for layer in layers),
-            "receptive_field": receptive_field(network)}
+    return {
+        "builder": None,
+        "layers": layers,
+        "params": sum(layer["params"] for layer in layers),
+        "receptive_field": receptive_field(network),
+    }
 
 
 def layer_names(layers: tuple[Layer, ...]) -> list[str]:
@@ -135,11 +156,15 @@ def _apply(layer: Layer, shape: tuple[int, ...], label: str) -> tuple[tuple[int,
     """The output shape and parameter count of ``layer`` on an input of ``shape``."""
     image = len(shape) == 3
     if layer.type in ("conv", "maxpool", "avgpool", "globalavgpool", "flatten") and not image:
-        raise SpecError(f"{label}: needs an image-shaped input, but the layer before leaves a flat vector of "
-                        f"{shape[0]:,}; move it before the flatten/globalavgpool layer")
+        raise SpecError(
+            f"{label}: needs an image-shaped input, but the layer before leaves a flat vector of "
+            f"{shape[0]:,}; move it before the flatten/globalavgpool layer"
+        )
     if layer.type == "dense" and image:
-        raise SpecError(f"{label}: needs a flat input, but gets a {size(shape)} map; "
-                        'put { type = "flatten" } or { type = "globalavgpool" } before it')
+        raise SpecError(
+            f"{label}: needs a flat input, but gets a {size(shape)} map; "
+            'put { type = "flatten" } or { type = "globalavgpool" } before it'
+        )
     if layer.type == "conv":
         height, width, channels = shape
         if layer.padding == "valid":

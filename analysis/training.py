@@ -101,6 +101,7 @@ def inspect_model(model: keras.Model, spec: ModelSpec, dataset: Dataset) -> dict
     digit, the first :data:`FEATURE_MAPS_SHOWN` channels of each. They are
     stored as ``conv1`` and ``conv2`` whatever the layers' names.
     """
+
     def predict(images: np.ndarray) -> np.ndarray:
         return np.asarray(model(scale_images(images), training=False)).argmax(axis=1)
 
@@ -137,7 +138,9 @@ def prepare_model(spec: ModelSpec, settings: TrainingSettings, **compile_options
 def make_pipelines(dataset: Dataset, settings: TrainingSettings) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
     """The training pipeline (seeded reshuffling) and the validation one, ``None`` when nothing is held out."""
     x_fit, y_fit, x_val, y_val = split_for_validation(dataset.x_train, dataset.y_train, settings)
-    training_data = _make_pipeline(x_fit, y_fit, settings.batch_size, shuffle_seed=settings.seed, reshuffle=settings.reshuffle)
+    training_data = _make_pipeline(
+        x_fit, y_fit, settings.batch_size, shuffle_seed=settings.seed, reshuffle=settings.reshuffle
+    )
     validation_data = _make_pipeline(x_val, y_val, settings.batch_size) if len(x_val) else None
     return training_data, validation_data
 
@@ -176,7 +179,7 @@ def _make_pipeline(
     That is what ``fit(x, y, shuffle=True)`` promises, and not what Keras 3
     delivers on arrays after ``keras.utils.set_random_seed``: there every epoch
     repeats one order. ``reshuffle=False`` reproduces that fixed order, for the
-    report's comparison of the two; ``tests/test_epoch_order.py`` guards both.
+    report's comparison of the two; ``tests/unit/analysis/test_training_epoch_order.py`` guards both.
 
     The images stay uint8 through the shuffle and are scaled as
     :func:`scale_images` scales them (the same float32 division, so the same

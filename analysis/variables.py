@@ -62,7 +62,9 @@ class Variable:
         """``layers`` with this variable set to ``value`` everywhere it applies."""
         if self.apply is not None:
             return self.apply(layers, value)
-        return tuple(replace(layer, **{self.sets: value}) if layer.type in self.layer_types else layer for layer in layers)
+        return tuple(
+            replace(layer, **{self.sets: value}) if layer.type in self.layer_types else layer for layer in layers
+        )
 
     def own_value(self, targets: list[Layer]) -> object | None:
         """The value the main CNN itself has, from its layers of :attr:`layer_types`; None where they disagree."""
@@ -73,14 +75,18 @@ class Variable:
 
 
 def _scale_filters(layers: tuple[Layer, ...], multiplier: float) -> tuple[Layer, ...]:
-    return tuple(replace(layer, filters=max(1, round(layer.filters * multiplier))) if layer.type == "conv" else layer
-                 for layer in layers)
+    return tuple(
+        replace(layer, filters=max(1, round(layer.filters * multiplier))) if layer.type == "conv" else layer
+        for layer in layers
+    )
 
 
 def _set_pooling(layers: tuple[Layer, ...], kind: str) -> tuple[Layer, ...]:
     if kind == "none":
         return tuple(layer for layer in layers if layer.type not in ("maxpool", "avgpool"))
-    return tuple(replace(layer, type=POOL_TYPES[kind]) if layer.type in ("maxpool", "avgpool") else layer for layer in layers)
+    return tuple(
+        replace(layer, type=POOL_TYPES[kind]) if layer.type in ("maxpool", "avgpool") else layer for layer in layers
+    )
 
 
 def _own_pooling(targets: list[Layer]) -> str | None:
@@ -88,45 +94,109 @@ def _own_pooling(targets: list[Layer]) -> str | None:
     return {"maxpool": "max", "avgpool": "avg"}[kinds.pop()] if len(kinds) == 1 else None
 
 
-VARIABLES: dict[str, Variable] = {variable.name: variable for variable in (
-    Variable(
-        "kernel", "the kernel size of every conv layer", ("conv",), "conv layer",
-        is_count, "a whole number of at least 1", (3, 5, 7), ordered=True, sets="kernel", key="cnn_k{value}",
-        column=N_("kernel size"), phrase=N_("the kernel size"), title=N_("Kernel size"),
-        value_label="{value}×{value}", model_label=N_("CNN\N{NO-BREAK SPACE}%(value)s×%(value)s"),
-    ),
-    Variable(
-        "width", "a multiplier on the filters of every conv layer", ("conv",), "conv layer",
-        _is_positive_number, "a positive number (1 is the CNN as written, 2 doubles every conv's filters)", (0.5, 1, 2),
-        ordered=True, normalise=float, apply=_scale_filters, own=lambda targets: 1.0,
-        column=N_("width"), phrase=N_("the width"), title=N_("Width"),
-        value_label="×{value}", model_label=N_("CNN (width ×%(value)s)"),
-    ),
-    Variable(
-        "pooling", "the kind of every pooling layer (max, avg, none)", ("maxpool", "avgpool"), "maxpool or avgpool layer",
-        choice(POOLINGS), f"one of {', '.join(map(repr, POOLINGS))}", ("max", "avg", "none"), ordered=False,
-        apply=_set_pooling, own=_own_pooling,
-        column=N_("pooling"), phrase=N_("the pooling"), title=N_("Pooling"),
-        named={"max": (N_("maximum"), N_("CNN (max pooling)")), "avg": (N_("average"), N_("CNN (average pooling)")),
-               "none": (N_("none"), N_("CNN (no pooling)"))},
-    ),
-    Variable(
-        "padding", "the padding of every conv layer (valid, same)", ("conv",), "conv layer",
-        choice(PADDINGS), f"one of {', '.join(map(repr, PADDINGS))}", ("valid", "same"), ordered=False, sets="padding",
-        column=N_("padding"), phrase=N_("the padding"), title=N_("Padding"),
-        model_label=N_("CNN ('%(value)s' padding)"),
-    ),
-    Variable(
-        "activation", "the activation of every conv and dense layer", ("conv", "dense"), "conv or dense layer",
-        choice(ACTIVATIONS), f"one of the activations {', '.join(ACTIVATIONS)}", ("relu", "tanh"), ordered=False,
-        sets="activation",
-        column=N_("activation"), phrase=N_("the activation"), title=N_("Activation"),
-        model_label=N_("CNN (%(value)s)"),
-    ),
-    Variable(
-        "dropout", "the rate of every dropout layer", ("dropout",), "dropout layer",
-        is_rate, "a number from 0 up to (not including) 1", (0, 0.25, 0.5), ordered=True, sets="rate", normalise=float,
-        column=N_("dropout rate"), phrase=N_("the dropout rate"), title=N_("Dropout rate"),
-        model_label=N_("CNN (dropout %(value)s)"),
-    ),
-)}
+VARIABLES: dict[str, Variable] = {
+    variable.name: variable
+    for variable in (
+        Variable(
+            "kernel",
+            "the kernel size of every conv layer",
+            ("conv",),
+            "conv layer",
+            is_count,
+            "a whole number of at least 1",
+            (3, 5, 7),
+            ordered=True,
+            sets="kernel",
+            key="cnn_k{value}",
+            column=N_("kernel size"),
+            phrase=N_("the kernel size"),
+            title=N_("Kernel size"),
+            value_label="{value}×{value}",
+            model_label=N_("CNN\N{NO-BREAK SPACE}%(value)s×%(value)s"),
+        ),
+        Variable(
+            "width",
+            "a multiplier on the filters of every conv layer",
+            ("conv",),
+            "conv layer",
+            _is_positive_number,
+            "a positive number (1 is the CNN as written, 2 doubles every conv's filters)",
+            (0.5, 1, 2),
+            ordered=True,
+            normalise=float,
+            apply=_scale_filters,
+            own=lambda targets: 1.0,
+            column=N_("width"),
+            phrase=N_("the width"),
+            title=N_("Width"),
+            value_label="×{value}",
+            model_label=N_("CNN (width ×%(value)s)"),
+        ),
+        Variable(
+            "pooling",
+            "the kind of every pooling layer (max, avg, none)",
+            ("maxpool", "avgpool"),
+            "maxpool or avgpool layer",
+            choice(POOLINGS),
+            f"one of {', '.join(map(repr, POOLINGS))}",
+            ("max", "avg", "none"),
+            ordered=False,
+            apply=_set_pooling,
+            own=_own_pooling,
+            column=N_("pooling"),
+            phrase=N_("the pooling"),
+            title=N_("Pooling"),
+            named={
+                "max": (N_("maximum"), N_("CNN (max pooling)")),
+                "avg": (N_("average"), N_("CNN (average pooling)")),
+                "none": (N_("none"), N_("CNN (no pooling)")),
+            },
+        ),
+        Variable(
+            "padding",
+            "the padding of every conv layer (valid, same)",
+            ("conv",),
+            "conv layer",
+            choice(PADDINGS),
+            f"one of {', '.join(map(repr, PADDINGS))}",
+            ("valid", "same"),
+            ordered=False,
+            sets="padding",
+            column=N_("padding"),
+            phrase=N_("the padding"),
+            title=N_("Padding"),
+            model_label=N_("CNN ('%(value)s' padding)"),
+        ),
+        Variable(
+            "activation",
+            "the activation of every conv and dense layer",
+            ("conv", "dense"),
+            "conv or dense layer",
+            choice(ACTIVATIONS),
+            f"one of the activations {', '.join(ACTIVATIONS)}",
+            ("relu", "tanh"),
+            ordered=False,
+            sets="activation",
+            column=N_("activation"),
+            phrase=N_("the activation"),
+            title=N_("Activation"),
+            model_label=N_("CNN (%(value)s)"),
+        ),
+        Variable(
+            "dropout",
+            "the rate of every dropout layer",
+            ("dropout",),
+            "dropout layer",
+            is_rate,
+            "a number from 0 up to (not including) 1",
+            (0, 0.25, 0.5),
+            ordered=True,
+            sets="rate",
+            normalise=float,
+            column=N_("dropout rate"),
+            phrase=N_("the dropout rate"),
+            title=N_("Dropout rate"),
+            model_label=N_("CNN (dropout %(value)s)"),
+        ),
+    )
+}

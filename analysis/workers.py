@@ -145,7 +145,9 @@ class _WorkerPool:
                     if error is not None and failure is None:
                         failure = error
                         queue.clear()
-                        running = [other.fit.label for other in self._workers if other.fit is not None and other is not worker]
+                        running = [
+                            other.fit.label for other in self._workers if other.fit is not None and other is not worker
+                        ]
                         if running:
                             self._events.warning(
                                 f"{error}; finishing what the other workers are training ({'; '.join(running)}) before stopping"
@@ -174,7 +176,13 @@ class _WorkerPool:
         parent_end, child_end = multiprocessing.get_context("spawn").Pipe()
         process = multiprocessing.get_context("spawn").Process(
             target=_work,
-            args=(child_end, str(self._dataset.path), self._dataset.sha256, str(self._cache.directory), tensorflow_logs_shown()),
+            args=(
+                child_end,
+                str(self._dataset.path),
+                self._dataset.sha256,
+                str(self._cache.directory),
+                tensorflow_logs_shown(),
+            ),
             name=f"cnn-report-worker-{number}",
             daemon=True,
         )

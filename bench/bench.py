@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         sys.exit(f"Error: {error}")
     if arguments.limit_train is not None and arguments.limit_train > dataset.n_train:
-        sys.exit(f"Error: --limit-train {arguments.limit_train:,} exceeds the {dataset.n_train:,} training images in {data_path}")
+        sys.exit(
+            f"Error: --limit-train {arguments.limit_train:,} exceeds the {dataset.n_train:,} training images in {data_path}"
+        )
 
     machine = describe_machine()
     versions = library_versions()
@@ -104,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     images = f"all {dataset.n_train:,}" if arguments.limit_train is None else f"the first {arguments.limit_train:,}"
     _emit(f"cnn-report benchmark, {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}")
     _emit(f"command: {_command_line()}")
-    _emit(f"machine: {machine['processor']}, {machine['cpu_count']} CPUs ({_vector_extensions()}), {machine['platform']}")
-    _emit(f"instruction set: {machine['instruction_set']} = {machine['instruction_set_description']}, the tier oneDNN picks "
-          "its kernels by; the numbers of a build depend on it")
+    _emit(
+        f"machine: {machine['processor']}, {machine['cpu_count']} CPUs ({_vector_extensions()}), {machine['platform']}"
+    )
+    _emit(
+        f"instruction set: {machine['instruction_set']} = {machine['instruction_set_description']}, the tier oneDNN picks "
+        "its kernels by; the numbers of a build depend on it"
+    )
     _emit(f"load average at start: {os.getloadavg()[0]:.2f} (a quiet machine reads near 0)")
     _emit("versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()))
     _emit(f"data: {data_path} (sha256 {dataset.sha256[:12]}…), {images} training images, the last 10% held out")
@@ -140,7 +146,9 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         names = [name.strip() for name in value.split(",") if name.strip()]
         unknown = [name for name in names if name not in known_models]
         if not names or unknown:
-            raise argparse.ArgumentTypeError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known_models)}")
+            raise argparse.ArgumentTypeError(
+                f"unknown model(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known_models)}"
+            )
         return names
 
     def variant_list(value: str) -> list[str]:
@@ -151,7 +159,9 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
             tweaks = variant.split("+")
             unknown = [tweak for tweak in tweaks if tweak not in TWEAKS]
             if unknown or len(set(tweaks)) != len(tweaks):
-                raise argparse.ArgumentTypeError(f"bad variant {variant!r}; join distinct names from {', '.join(TWEAKS)} with '+', or say 'all'")
+                raise argparse.ArgumentTypeError(
+                    f"bad variant {variant!r}; join distinct names from {', '.join(TWEAKS)} with '+', or say 'all'"
+                )
             # One spelling per combination, in TWEAKS's order, so "no-spe+jit" and "jit+no-spe" are one variant.
             variants.append("+".join(tweak for tweak in TWEAKS if tweak in tweaks))
         return list(dict.fromkeys(variants))
@@ -160,31 +170,77 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="bench/bench.py",
         description="Time cnn-report's training against a plain Keras script, and its whole build.",
     )
-    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
-                        help="Train on the first N training images only (default: all 60,000).")
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Train on the first N training images only (default: all 60,000).",
+    )
     parser.add_argument("--epochs", type=int, default=10, metavar="N", help="Epochs of the timed build (default: 10).")
-    parser.add_argument("--throughput-epochs", type=int, default=1, metavar="N",
-                        help=f"Timed epochs per throughput measurement, after {WARMUP_EPOCHS} untimed warm-up epoch (default: 1).")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="mnist.npz or a folder of IDX files (default: found as `cnn-report build` finds it).")
-    parser.add_argument("--models", type=model_list, default=default_models, metavar="NAMES",
-                        help=f"Comma-separated models to time (default: {','.join(default_models)}).")
-    parser.add_argument("--variants", type=variant_list, default=[], metavar="LIST",
-                        help=f"Speed variants of the build's training to time as well: a comma-separated list of {', '.join(TWEAKS)} "
-                             f"and '+' combinations such as jit+no-determinism, or 'all' for {','.join(ALL_VARIANTS)} (default: none).")
-    parser.add_argument("--threads", type=_number_list, default=[1, 2], metavar="LIST",
-                        help="TensorFlow intra-op thread counts to time each model's fit at (default: 1,2; the build uses 1).")
-    parser.add_argument("--side-by-side", type=int, default=2, metavar="N",
-                        help="Also time N fits of each model at once, one thread each, as --jobs N runs them (default: 2; 1: skip).")
-    parser.add_argument("--jobs", type=_number_list, default=[1, 2], metavar="LIST",
-                        help="Time the build at each of these --jobs values, one after the other (default: 1,2).")
+    parser.add_argument(
+        "--throughput-epochs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"Timed epochs per throughput measurement, after {WARMUP_EPOCHS} untimed warm-up epoch (default: 1).",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="mnist.npz or a folder of IDX files (default: found as `cnn-report build` finds it).",
+    )
+    parser.add_argument(
+        "--models",
+        type=model_list,
+        default=default_models,
+        metavar="NAMES",
+        help=f"Comma-separated models to time (default: {','.join(default_models)}).",
+    )
+    parser.add_argument(
+        "--variants",
+        type=variant_list,
+        default=[],
+        metavar="LIST",
+        help=f"Speed variants of the build's training to time as well: a comma-separated list of {', '.join(TWEAKS)} "
+        f"and '+' combinations such as jit+no-determinism, or 'all' for {','.join(ALL_VARIANTS)} (default: none).",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_number_list,
+        default=[1, 2],
+        metavar="LIST",
+        help="TensorFlow intra-op thread counts to time each model's fit at (default: 1,2; the build uses 1).",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        type=int,
+        default=2,
+        metavar="N",
+        help="Also time N fits of each model at once, one thread each, as --jobs N runs them (default: 2; 1: skip).",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_number_list,
+        default=[1, 2],
+        metavar="LIST",
+        help="Time the build at each of these --jobs values, one after the other (default: 1,2).",
+    )
     parser.add_argument("--skip-build", action="store_true", help="Time training throughput only, not the build.")
-    parser.add_argument("--keep-build", type=Path, default=None, metavar="DIR",
-                        help="Build into DIR/build (the report) and DIR/cache (its cache) and keep them; DIR must not "
-                             "hold either yet (default: a temporary folder, removed at the end).")
+    parser.add_argument(
+        "--keep-build",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="Build into DIR/build (the report) and DIR/cache (its cache) and keep them; DIR must not "
+        "hold either yet (default: a temporary folder, removed at the end).",
+    )
     arguments = parser.parse_args(argv)
     if arguments.keep_build is not None and any((arguments.keep_build / part).exists() for part in ("build", "cache")):
-        parser.error(f"--keep-build {arguments.keep_build}: it already holds build/ or cache/; the build must start from an empty cache")
+        parser.error(
+            f"--keep-build {arguments.keep_build}: it already holds build/ or cache/; the build must start from an empty cache"
+        )
     for name in ("limit_train", "epochs", "throughput_epochs", "side_by_side"):
         value = getattr(arguments, name)
         if value is not None and value < 1:
@@ -196,7 +252,9 @@ def _number_list(value: str) -> list[int]:
     try:
         numbers = list(dict.fromkeys(int(part) for part in value.split(",") if part.strip()))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a comma-separated list of whole numbers, e.g. 1,2") from None
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a comma-separated list of whole numbers, e.g. 1,2"
+        ) from None
     if not numbers or min(numbers) < 1:
         raise argparse.ArgumentTypeError(f"{value!r}: give numbers of at least 1")
     return numbers
@@ -212,13 +270,20 @@ def _bench_model(
     """
     from analysis import TRAINING_THREADS
 
-    job = {"kind": "throughput", "model": model, "data": str(data_path), "limit_train": arguments.limit_train,
-           "epochs": arguments.throughput_epochs}
+    job = {
+        "kind": "throughput",
+        "model": model,
+        "data": str(data_path),
+        "limit_train": arguments.limit_train,
+        "epochs": arguments.throughput_epochs,
+    }
     plain = runner.run({**job, "mode": "plain", "tweaks": []})
     if plain is None:
         _emit(f"throughput {model} plain: failed (see the error above)")
         return 1
-    _emit(f"forward FLOPs {model}: {plain['forward_flops'] / 1e6:.3f} MFLOP per image (conv and dense multiply-adds and biases)")
+    _emit(
+        f"forward FLOPs {model}: {plain['forward_flops'] / 1e6:.3f} MFLOP per image (conv and dense multiply-adds and biases)"
+    )
     _emit(f"throughput {model} plain: {_describe_throughput(plain)}")
     failures = 0
     pipeline = None
@@ -255,7 +320,9 @@ def _bench_model(
             _emit(f"throughput {model} {arguments.side_by_side} side by side: failed (see the error above)")
             return failures + 1
         speeds = [_samples_per_second(measured) for measured in measured_all]
-        per_fit[model] = sum(measured["samples"] for measured in measured_all) / sum(measured["cpu_seconds"] for measured in measured_all)
+        per_fit[model] = sum(measured["samples"] for measured in measured_all) / sum(
+            measured["cpu_seconds"] for measured in measured_all
+        )
         _emit(
             f"throughput {model} {len(speeds)} side by side, {TRAINING_THREADS} thread each (--jobs {len(speeds)}): "
             f"{sum(speeds) / len(speeds):,.0f} samples/s per fit ({', '.join(f'{speed:,.0f}' for speed in speeds)}), "
@@ -301,8 +368,19 @@ def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, argument
     for jobs in arguments.jobs:
         out = scratch / f"build-jobs{jobs}" / "report.pdf"
         out.parent.mkdir(parents=True)
-        command = ["build", "--out", str(out), "--cache-dir", str(scratch / f"cache-jobs{jobs}"), "--data", str(data_path),
-                   "--epochs", str(arguments.epochs), "--jobs", str(jobs)]
+        command = [
+            "build",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(scratch / f"cache-jobs{jobs}"),
+            "--data",
+            str(data_path),
+            "--epochs",
+            str(arguments.epochs),
+            "--jobs",
+            str(jobs),
+        ]
         if arguments.limit_train is not None:
             command += ["--limit-train", str(arguments.limit_train)]
         job = {"kind": "build", "arguments": command}
@@ -315,27 +393,35 @@ def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, argument
         summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
         builds[jobs] = {"job": job, "out": out, "summary": summary, "seconds": fresh_seconds}
         stages = summary["environment"]["stage_seconds"]
-        options = shlex.join(command[command.index("--epochs"):])
-        _emit(f"build --jobs {jobs} wall: {fresh_seconds:.1f} s (process start to exit; cnn-report build {options}, "
-              "other options at their defaults)")
+        options = shlex.join(command[command.index("--epochs") :])
+        _emit(
+            f"build --jobs {jobs} wall: {fresh_seconds:.1f} s (process start to exit; cnn-report build {options}, "
+            "other options at their defaults)"
+        )
         for stage in BUILD_STAGES:
             _emit(f"build --jobs {jobs} stage {stage}: {stages[stage]:.2f} s")
             if stage == "training":
                 for name, model in summary["models"].items():
                     runs = model.get("runs", 1)
-                    _emit(f"build --jobs {jobs} training {name}: {model['train_seconds']:.1f} s per run, {runs} run(s) "
-                          "(fit only, evaluation excluded)")
+                    _emit(
+                        f"build --jobs {jobs} training {name}: {model['train_seconds']:.1f} s per run, {runs} run(s) "
+                        "(fit only, evaluation excluded)"
+                    )
         render_seconds = sum(stages[stage] for stage in RENDER_STAGES)
         _emit(f"build --jobs {jobs} figures+html+pdf: {render_seconds:.2f} s (target <= {TARGET_RENDER_SECONDS:g} s)")
         target = TARGET_PEAK_RSS_GIB + TARGET_EXTRA_WORKER_GIB * (jobs - 1)
-        _emit(f"build --jobs {jobs} peak RSS of the process tree: {fresh['tree_peak_rss_bytes'] / GIB:.3f} GiB, sampled every "
-              f"{_MEMORY_SAMPLE_SECONDS:g} s (target <= {target:g} GiB); largest process {fresh['peak_rss_bytes'] / GIB:.3f} GiB")
+        _emit(
+            f"build --jobs {jobs} peak RSS of the process tree: {fresh['tree_peak_rss_bytes'] / GIB:.3f} GiB, sampled every "
+            f"{_MEMORY_SAMPLE_SECONDS:g} s (target <= {target:g} GiB); largest process {fresh['peak_rss_bytes'] / GIB:.3f} GiB"
+        )
     first, *others = arguments.jobs
     for jobs in others:
         same = _numbers(builds[jobs]["summary"]) == _numbers(builds[first]["summary"])
-        _emit(f"build --jobs {jobs} against --jobs {first}: wall {builds[jobs]['seconds'] / builds[first]['seconds']:.2f}x, "
-              f"training stage {builds[jobs]['summary']['environment']['stage_seconds']['training'] / builds[first]['summary']['environment']['stage_seconds']['training']:.2f}x; "
-              f"numbers identical: {'yes' if same else 'NO'}")
+        _emit(
+            f"build --jobs {jobs} against --jobs {first}: wall {builds[jobs]['seconds'] / builds[first]['seconds']:.2f}x, "
+            f"training stage {builds[jobs]['summary']['environment']['stage_seconds']['training'] / builds[first]['summary']['environment']['stage_seconds']['training']:.2f}x; "
+            f"numbers identical: {'yes' if same else 'NO'}"
+        )
 
     reference = builds[first]
     started = time.perf_counter()
@@ -351,7 +437,10 @@ def _bench_build(runner: _WorkerRunner, scratch: Path, data_path: Path, argument
         # The rebuild wrote back the first build's finished report, stage times included.
         _emit("cached rebuild stages: none ran (the finished report was reused from the cache)")
     else:
-        _emit("cached rebuild stages: " + ", ".join(f"{stage} {rebuilt['stage_seconds'][stage]:.2f} s" for stage in BUILD_STAGES))
+        _emit(
+            "cached rebuild stages: "
+            + ", ".join(f"{stage} {rebuilt['stage_seconds'][stage]:.2f} s" for stage in BUILD_STAGES)
+        )
     _emit(f"cached rebuild imported tensorflow: {imported} (target: no)")
     return 0
 
@@ -361,7 +450,11 @@ def _numbers(summary: dict) -> object:
 
     def strip(value):
         if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items() if "seconds" not in key and key not in ("cached", "time_ratio")}
+            return {
+                key: strip(item)
+                for key, item in value.items()
+                if "seconds" not in key and key not in ("cached", "time_ratio")
+            }
         if isinstance(value, list):
             return [strip(item) for item in value]
         return value
@@ -424,8 +517,9 @@ class _WorkerRunner:
         job_path = self._scratch / f"job-{self._count}.json"
         result = job_path.with_suffix(".result.json")
         job_path.write_text(json.dumps({**job, "result": str(result)}), encoding="utf-8")
-        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(job_path)],
-                                   env=_worker_environment(job))
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", str(job_path)], env=_worker_environment(job)
+        )
         return process, result
 
 
@@ -550,8 +644,15 @@ def _time_training(job: dict) -> dict:
         keras.utils.set_random_seed(settings.seed)
         model = compile_for_training(build_model(spec))
         x, y = scale_images(dataset.x_train[: settings.limit_train]), dataset.y_train[: settings.limit_train]
-        history = model.fit(x, y, batch_size=settings.batch_size, epochs=settings.epochs,
-                            validation_split=settings.validation_split, verbose=0, callbacks=[clock.callback()]).history
+        history = model.fit(
+            x,
+            y,
+            batch_size=settings.batch_size,
+            epochs=settings.epochs,
+            validation_split=settings.validation_split,
+            verbose=0,
+            callbacks=[clock.callback()],
+        ).history
     else:
         options = {}
         if "jit" in tweaks:
@@ -626,7 +727,9 @@ class _EpochClock:
         import keras
 
         # Keras runs validation inside the epoch and calls on_test_begin when it starts.
-        return keras.callbacks.LambdaCallback(on_epoch_begin=self._begin, on_test_begin=self._stop, on_epoch_end=self._end)
+        return keras.callbacks.LambdaCallback(
+            on_epoch_begin=self._begin, on_test_begin=self._stop, on_epoch_end=self._end
+        )
 
     def _begin(self, epoch, logs=None):
         self._began, self._trained = time.perf_counter(), None
@@ -658,7 +761,9 @@ def forward_flops(model) -> int:
             height, width, channels_out = layer.output.shape[1:]
             kernel_height, kernel_width = layer.kernel_size
             outputs = height * width * channels_out
-            total += 2 * outputs * kernel_height * kernel_width * layer.input.shape[-1] + (outputs if layer.use_bias else 0)
+            total += 2 * outputs * kernel_height * kernel_width * layer.input.shape[-1] + (
+                outputs if layer.use_bias else 0
+            )
         elif isinstance(layer, keras.layers.Dense):
             total += 2 * layer.input.shape[-1] * layer.units + (layer.units if layer.use_bias else 0)
     return total

@@ -35,56 +35,119 @@ SURVIVORS_FILE = Path(__file__).resolve().with_name("SURVIVORS.md")
 # Module file -> the functions whose mutants count ("*": every function and method of the module). Only the input
 # pipeline of training.py is a target: the rest of it trains models, which the fast tests do not do. Of report/summary/,
 # every module but plan.py, the stand-in results that the notes are checked against before training (no number of
-# theirs reaches a report; tests/test_project.py checks their structure in whole builds).
+# theirs reaches a report; tests/system/test_project.py checks their structure in whole builds).
 TARGETS: dict[str, tuple[str, ...] | str] = {
     "report/summary/document.py": ("summarize", "summarize_settings", "summarize_environment"),
     "report/summary/dataset.py": ("summarize_dataset", "classes_balanced", "rarest_digit", "commonest_digit", "_digit"),
-    "report/summary/models.py": ("summarize_model", "confusion_matrix", "mean_history", "top_confusions", "typed_layers"),
+    "report/summary/models.py": (
+        "summarize_model",
+        "confusion_matrix",
+        "mean_history",
+        "top_confusions",
+        "typed_layers",
+    ),
     "report/summary/networks.py": ("summarize_networks",),
     "report/summary/comparison.py": ("compare", "final_gap"),
     "report/summary/experiment.py": ("summarize_experiment", "summarize_variant", "is_monotonic"),
     "report/summary/probes.py": (
-        "summarize_probes", "summarize_translation", "summarize_permutation", "summarize_data_efficiency",
-        "accuracy_over_seeds", "advantage_largest_first", "summarize_inside", "summarize_epoch_order",
+        "summarize_probes",
+        "summarize_translation",
+        "summarize_permutation",
+        "summarize_data_efficiency",
+        "accuracy_over_seeds",
+        "advantage_largest_first",
+        "summarize_inside",
+        "summarize_epoch_order",
     ),
     "report/summary/spread.py": ("differs_beyond_spread",),
-    "analysis/experiments.py": "*",
+    "analysis/plan.py": "*",
+    "analysis/runner.py": "*",
     "analysis/training.py": ("split_for_validation", "scale_images", "make_pipelines", "_make_pipeline"),
 }
-# The fast tests the mutants are run against: unit tests of the targets, on synthetic data, a few seconds each.
+# The fast tests the mutants are run against: unit tests of the targets, on synthetic data, a few seconds each. A
+# folder stands for every test file in it.
 TESTS = [
-    "tests/test_summary.py", "tests/test_wording.py", "tests/test_properties.py", "tests/test_experiments.py",
-    "tests/test_pipeline.py", "tests/test_cache.py", "tests/test_probes.py", "tests/test_training.py",
-    "tests/test_oracles.py", "tests/test_models.py", "tests/test_epoch_order.py", "tests/test_architectures.py",
+    "tests/unit/report/summary/",
+    "tests/unit/templates/test_wording.py",
+    "tests/unit/analysis/test_plan.py",
+    "tests/unit/analysis/test_runner.py",
+    "tests/unit/analysis/test_fits.py",
+    "tests/unit/analysis/test_cache.py",
+    "tests/unit/analysis/test_training.py",
+    "tests/unit/analysis/test_training_pipeline.py",
+    "tests/unit/analysis/test_training_epoch_order.py",
+    "tests/unit/analysis/test_probes.py",
+    "tests/unit/analysis/test_eda.py",
+    "tests/unit/analysis/test_models.py",
+    "tests/unit/analysis/test_layers.py",
+    "tests/unit/analysis/test_shapes.py",
+    "tests/unit/analysis/test_design.py",
+    "tests/unit/analysis/test_variables.py",
 ]
-# Test files deliberately left out: whole builds through the CLI or in subprocesses (minutes per mutant), worker
-# processes, AWS mocks, the browser, the real MNIST, the figures (drawn from the summary; no target of theirs). A test
-# file in neither list is reported, so that a new one is placed on purpose.
+# Test files deliberately left out: whole builds (tests/system/, minutes per mutant), worker processes, AWS mocks, the
+# real MNIST's files, the command line, the figures (drawn from the summary; no target of theirs). A test file in
+# neither list is reported, so that a new one is placed on purpose.
 NOT_RUN = [
-    "tests/test_cli.py", "tests/test_reliability.py", "tests/test_e2e.py", "tests/test_i18n.py",
-    "tests/test_sagemaker.py", "tests/test_sagemaker_job.py", "tests/test_sagemaker_project.py",
-    "tests/test_sagemaker_toolkit.py", "tests/test_cache_invalidation.py", "tests/test_data.py", "tests/test_browser.py",
-    "tests/test_document.py", "tests/test_outline.py", "tests/test_custom_networks.py", "tests/test_layout.py",
-    "tests/test_notes.py", "tests/test_progress.py", "tests/test_project.py", "tests/test_workers.py",
-    "tests/test_figures.py",
+    "tests/system/",
+    "tests/unit/test_architecture.py",
+    "tests/unit/test_docs.py",
+    "tests/unit/report/sagemaker/",
+    "tests/unit/analysis/test_workers.py",
+    "tests/unit/analysis/test_data.py",
+    "tests/unit/analysis/test_builder.py",
+    "tests/unit/report/test_cli.py",
+    "tests/unit/report/test_config.py",
+    "tests/unit/report/test_options.py",
+    "tests/unit/report/test_project.py",
+    "tests/unit/report/test_scaffold.py",
+    "tests/unit/report/test_notes.py",
+    "tests/unit/report/test_outputs.py",
+    "tests/unit/report/test_source.py",
+    "tests/unit/report/test_progress.py",
+    "tests/unit/report/test_i18n.py",
+    "tests/unit/report/test_outline.py",
+    "tests/unit/report/test_labels.py",
+    "tests/unit/report/test_figures.py",
 ]
 # Tests marked slow build whole reports; Hypothesis runs without deadlines (a timing assertion, and mutmut's
 # trampolines slow every call) and derandomised, so that two runs on the same code give the same score.
 PYTEST_ARGUMENTS = ["-m", "not slow", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]
 
-STATUS_BY_EXIT_CODE = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",
-                       -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -9: "segfault", -11: "segfault"}
+STATUS_BY_EXIT_CODE = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -9: "segfault",
+    -11: "segfault",
+}
 CAUGHT = {"killed", "timeout"}
-MUTANT_NAME = re.compile(r"^(?P<module>[\w.]+?)\.x(?:_(?P<function>\w+?)|ǁ(?P<class>\w+)ǁ(?P<method>\w+?))__mutmut_(?P<number>\d+)$")
+MUTANT_NAME = re.compile(
+    r"^(?P<module>[\w.]+?)\.x(?:_(?P<function>\w+?)|ǁ(?P<class>\w+)ǁ(?P<method>\w+?))__mutmut_(?P<number>\d+)$"
+)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="run only the targets whose path contains this text")
-    parser.add_argument("--function", action="append", metavar="NAME",
-                        help="run only the mutants of this target function (repeatable): a quick check after a change")
-    parser.add_argument("--max-children", type=int, default=max(1, (os.cpu_count() or 2) - 1),
-                        help="mutants tested at once (default: one per CPU but one; 1 on a shared machine)")
+    parser.add_argument(
+        "--function",
+        action="append",
+        metavar="NAME",
+        help="run only the mutants of this target function (repeatable): a quick check after a change",
+    )
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) - 1),
+        help="mutants tested at once (default: one per CPU but one; 1 on a shared machine)",
+    )
     parser.add_argument("--target", type=float, default=0.9, help="the lowest acceptable score per target")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     options = parser.parse_args()
@@ -92,12 +155,16 @@ def main() -> int:
     targets = {path: functions for path, functions in TARGETS.items() if not options.only or options.only in path}
     if options.function:
         # A module whose every function is a target ("*") takes the names as given; the others keep those they list.
-        targets = {path: tuple(options.function) if functions == "*" else tuple(f for f in functions if f in options.function)
-                   for path, functions in targets.items()}
+        targets = {
+            path: tuple(options.function) if functions == "*" else tuple(f for f in functions if f in options.function)
+            for path, functions in targets.items()
+        }
         targets = {path: functions for path, functions in targets.items() if functions}
     if not targets:
-        print(f"no target matches --only {options.only!r} and --function {options.function}; targets: {', '.join(TARGETS)}",
-              file=sys.stderr)
+        print(
+            f"no target matches --only {options.only!r} and --function {options.function}; targets: {', '.join(TARGETS)}",
+            file=sys.stderr,
+        )
         return 2
     _check_test_lists()
 
@@ -108,8 +175,11 @@ def main() -> int:
         _copy_working_tree(work)
         _configure(work / "pyproject.toml", targets)
         started = time.monotonic()
-        names = [_name_glob(path, function) for path, functions in targets.items()
-                 for function in (("*",) if functions == "*" else functions)]
+        names = [
+            _name_glob(path, function)
+            for path, functions in targets.items()
+            for function in (("*",) if functions == "*" else functions)
+        ]
         # The copy is imported from its own folder: the installed package and $CNN_REPORT_DATA must not leak in.
         environment = {key: value for key, value in os.environ.items() if key not in ("CNN_REPORT_DATA", "CI")}
         environment["CNN_REPORT_HYPOTHESIS_PROFILE"] = "mutation"
@@ -141,16 +211,27 @@ def _run_in_own_group(command: list[str], work: Path, environment: dict[str, str
 
 
 def _check_test_lists() -> None:
-    listed = set(TESTS) | set(NOT_RUN)
-    unplaced = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("tests/test_*.py") if str(path.relative_to(ROOT)) not in listed)
+    listed = [*TESTS, *NOT_RUN]
+    files = (str(path.relative_to(ROOT)) for path in ROOT.glob("tests/**/test_*.py"))
+    unplaced = sorted(
+        name for name in files if not any(name == entry or name.startswith(entry) for entry in listed if entry)
+    )
     for path in unplaced:
         print(f"note: {path} is in neither TESTS nor NOT_RUN of mutation/run.py; it is not run against the mutants")
 
 
 def _copy_working_tree(work: Path) -> None:
     """This working tree as it is now (committed or not), without ignored files."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -197,8 +278,11 @@ def _read_results(work: Path, targets: dict) -> dict[str, dict[str, str]]:
             function = match and (match["function"] or match["method"])
             if functions == "*" or function in functions:
                 chosen[name] = STATUS_BY_EXIT_CODE.get(code, "suspicious" if code is not None else "not checked")
-        missing = [function for function in (() if functions == "*" else functions)
-                   if not any(_function_of(name) == function for name in chosen)]
+        missing = [
+            function
+            for function in (() if functions == "*" else functions)
+            if not any(_function_of(name) == function for name in chosen)
+        ]
         if missing:
             raise SystemExit(f"{path}: no mutants of {', '.join(missing)}; update TARGETS in mutation/run.py")
         results[path] = chosen
@@ -245,7 +329,9 @@ def _report(work: Path, results: dict, targets: dict, target: float, seconds: fl
             failing |= not known
             print(f"    {'explained' if known else 'NEW      '} {statuses[name]:9} {name}\n        {key}")
     total_caught = sum(1 for statuses in results.values() for status in statuses.values() if status in CAUGHT)
-    total = sum(1 for statuses in results.values() for status in statuses.values() if status not in ("not checked", "skipped"))
+    total = sum(
+        1 for statuses in results.values() for status in statuses.values() if status not in ("not checked", "skipped")
+    )
     print(f"\nall targets: {total_caught / max(total, 1):.1%} of {total} mutants caught, in {seconds / 60:.0f} min")
     return 1 if failing else 0
 

@@ -40,7 +40,9 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
 
     with timer.stage("data", "Reading MNIST"):
         dataset = load_dataset(resolve_data_path(config.data))
-        progress.note(f"{dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test")
+        progress.note(
+            f"{dataset.path} ({dataset.format}, sha256 {dataset.sha256[:12]}…): {dataset.n_train:,} train, {dataset.n_test:,} test"
+        )
         if config.limit_train is not None and config.limit_train > dataset.n_train:
             raise OptionError(
                 f"Invalid value for '--limit-train': {config.limit_train:,} exceeds the {dataset.n_train:,} training "
@@ -95,7 +97,14 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
     from report.summary import summarize
 
     summary = summarize(
-        dataset, eda, trained, probes, config.training, config.lang, config.as_command_line(shareable=True), timer.seconds,
+        dataset,
+        eda,
+        trained,
+        probes,
+        config.training,
+        config.lang,
+        config.as_command_line(shareable=True),
+        timer.seconds,
         jobs=jobs,
     )
     with timer.stage("figures", "Drawing figures"):
@@ -140,8 +149,14 @@ def check_notes(config: BuildConfig, dataset: Dataset, eda: EdaResults) -> None:
     from report.summary import summarize_plan
 
     shape = summarize_plan(
-        dataset, eda, config.training, config.design, config.seed_list, config.lang,
-        config.as_command_line(shareable=True), {stage: 0.0 for stage in STAGES_BEFORE_HTML},
+        dataset,
+        eda,
+        config.training,
+        config.design,
+        config.seed_list,
+        config.lang,
+        config.as_command_line(shareable=True),
+        {stage: 0.0 for stage in STAGES_BEFORE_HTML},
     )
     blank = Image("data:,", 1, 1)
     render_html(shape, Figures(**{field.name: blank for field in fields(Figures)}), config.lang, config.project)
@@ -150,7 +165,8 @@ def check_notes(config: BuildConfig, dataset: Dataset, eda: EdaResults) -> None:
 def _unfinished_builders(fits: list[Fit], dataset: Dataset, cache: ResultCache, force: bool) -> set[str]:
     """The names of the networks made by a builder function that some fit of this build has yet to train."""
     return {
-        fit.spec.name for fit in fits
+        fit.spec.name
+        for fit in fits
         if fit.spec.network.builder is not None
         and (force or cached_result(fit, transformed_sha256(dataset.sha256, fit.data), cache) is None)
     }

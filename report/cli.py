@@ -66,7 +66,9 @@ class _ReportGroup(click.Group):
         except KeyboardInterrupt as interrupt:
             reason = "Terminated" if isinstance(interrupt, Terminated) else "Interrupted"
             click.echo(f"{reason}{': ' + str(interrupt) if str(interrupt) else ''}", err=True)
-            raise click.exceptions.Exit(EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED) from None
+            raise click.exceptions.Exit(
+                EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+            ) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
@@ -78,7 +80,9 @@ class _ReportGroup(click.Group):
 
 
 @click.group(cls=_ReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show the full traceback of unexpected errors, and TensorFlow's own log lines.")
+@click.option(
+    "--debug", is_flag=True, help="Show the full traceback of unexpected errors, and TensorFlow's own log lines."
+)
 @click.version_option(package_name="cnn-report")
 def main(debug: bool) -> None:
     """Measure why convolutional networks beat fully-connected ones on MNIST.
@@ -114,15 +118,20 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
         outputs = run_build(config, progress) if job is None else run_training_job(job, given, project, progress)
         # A pipeline's one-model step fills the cache and writes no report.
         if outputs is not None:
-            progress.summary([outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started)
+            progress.summary(
+                [outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started
+            )
     finally:
         progress.close()
 
 
 def given_options(context: click.Context) -> dict[str, object]:
     """The options the command line gave, by name: the top layer over the project file's [build]."""
-    return {name: value for name, value in context.params.items()
-            if context.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+    return {
+        name: value
+        for name, value in context.params.items()
+        if context.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    }
 
 
 def _project(config_file: Path | None) -> Project | None:
@@ -145,8 +154,10 @@ def init(folder: Path) -> None:
         click.echo(f"Wrote {path}")
     if kept:
         click.echo(f"Kept {len(kept)} existing file(s) as they were: {', '.join(str(path) for path in kept)}")
-    click.echo(f"Next: edit {folder / PROJECT_FILE_NAME} and the notes, then run `cnn-report build`"
-               + (f" in {folder}" if folder != Path(".") else ""))
+    click.echo(
+        f"Next: edit {folder / PROJECT_FILE_NAME} and the notes, then run `cnn-report build`"
+        + (f" in {folder}" if folder != Path(".") else "")
+    )
 
 
 @main.group()
@@ -162,21 +173,48 @@ def _launch_options(command):
     """The options `sagemaker run` and `sagemaker schedule` share."""
     options = [
         click.option("--role", help="ARN of the IAM role the training job (and pipeline) runs as."),
-        click.option("--bucket", help="s3://bucket[/prefix] for data, code, cache and reports (prefix default: cnn-report)."),
+        click.option(
+            "--bucket", help="s3://bucket[/prefix] for data, code, cache and reports (prefix default: cnn-report)."
+        ),
         click.option("--region", default=None, help="AWS region. Default: AWS_DEFAULT_REGION or ~/.aws/config."),
-        click.option("--instance-type", default=DEFAULT_INSTANCE_TYPE, show_default=True, help="SageMaker instance type."),
-        click.option("--image", default=None, help=f"Training image URI. Default: AWS's TensorFlow image ({TENSORFLOW_IMAGE_TAG})."),
-        click.option("--data", default=None,
-                     help="Local mnist.npz or IDX folder to upload (default: found as `build` finds it), "
-                          "or an s3:// prefix holding it."),
-        click.option("--hyperparameter", "-H", "hyperparameters", multiple=True, metavar="NAME=VALUE",
-                     help="A `build` option for the job, e.g. -H epochs=3 -H limit-train=2000; repeatable."),
-        click.option("--max-hours", type=float, default=DEFAULT_MAX_HOURS, show_default=True,
-                     help="Stop a job that runs longer than this."),
+        click.option(
+            "--instance-type", default=DEFAULT_INSTANCE_TYPE, show_default=True, help="SageMaker instance type."
+        ),
+        click.option(
+            "--image",
+            default=None,
+            help=f"Training image URI. Default: AWS's TensorFlow image ({TENSORFLOW_IMAGE_TAG}).",
+        ),
+        click.option(
+            "--data",
+            default=None,
+            help="Local mnist.npz or IDX folder to upload (default: found as `build` finds it), "
+            "or an s3:// prefix holding it.",
+        ),
+        click.option(
+            "--hyperparameter",
+            "-H",
+            "hyperparameters",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="A `build` option for the job, e.g. -H epochs=3 -H limit-train=2000; repeatable.",
+        ),
+        click.option(
+            "--max-hours",
+            type=float,
+            default=DEFAULT_MAX_HOURS,
+            show_default=True,
+            help="Stop a job that runs longer than this.",
+        ),
         click.option("--dry-run", is_flag=True, help="Print every AWS request as JSON and send none."),
-        click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
-                     help=f"The project file whose settings, networks, notes and images the job uses (they travel "
-                          f"with it). Default: ./{PROJECT_FILE_NAME} if there is one."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            default=None,
+            help=f"The project file whose settings, networks, notes and images the job uses (they travel "
+            f"with it). Default: ./{PROJECT_FILE_NAME} if there is one.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -192,17 +230,42 @@ def _require(values: dict[str, object]) -> None:
 @sagemaker.command("run")
 @_launch_options
 @click.option("--job-name", default=None, help="Training job name. Default: cnn-report-<UTC date and time>.")
-@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
-              help="Where report.pdf, .html and .json are downloaded.")
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Where report.pdf, .html and .json are downloaded.",
+)
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the job and download the report.")
-def sagemaker_run(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
-                  data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                  config_file: Path | None, job_name: str | None, out_dir: Path, wait: bool) -> None:
+def sagemaker_run(
+    role: str | None,
+    bucket: str | None,
+    region: str | None,
+    instance_type: str,
+    image: str | None,
+    data: str | None,
+    hyperparameters: tuple[str, ...],
+    max_hours: float,
+    dry_run: bool,
+    config_file: Path | None,
+    job_name: str | None,
+    out_dir: Path,
+    wait: bool,
+) -> None:
     """Build the report in a SageMaker training job and download it."""
     _require({"--role": role, "--bucket": bucket})
     session = open_session(region)
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
-                         project=_project(config_file))
+    launch = make_launch(
+        role,
+        bucket,
+        session.region_name,
+        instance_type,
+        image,
+        hyperparameters,
+        max_hours,
+        project=_project(config_file),
+    )
     aws = AwsRequests(session, dry_run=dry_run)
 
     def echo(message: str) -> None:
@@ -217,18 +280,39 @@ def sagemaker_run(role: str | None, bucket: str | None, region: str | None, inst
 
 @sagemaker.command("schedule")
 @_launch_options
-@click.option("--cron", "expression", default=None,
-              help='When to rebuild: "cron(0 6 ? * MON *)" (Mondays 06:00) or "rate(7 days)".')
+@click.option(
+    "--cron",
+    "expression",
+    default=None,
+    help='When to rebuild: "cron(0 6 ? * MON *)" (Mondays 06:00) or "rate(7 days)".',
+)
 @click.option("--timezone", default="UTC", show_default=True, help="Time zone of --cron, e.g. Europe/Paris.")
 @click.option("--name", default=DEFAULT_NAME, show_default=True, help="Name of the pipeline and of the schedule.")
-@click.option("--scheduler-role", default=None,
-              help="ARN of the role EventBridge Scheduler assumes to start the pipeline. Default: --role.")
+@click.option(
+    "--scheduler-role",
+    default=None,
+    help="ARN of the role EventBridge Scheduler assumes to start the pipeline. Default: --role.",
+)
 @click.option("--parallel", is_flag=True, help="Train each model in its own job, side by side, then build the report.")
 @click.option("--delete", is_flag=True, help="Remove the schedule and the pipeline instead.")
-def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None, instance_type: str, image: str | None,
-                       data: str | None, hyperparameters: tuple[str, ...], max_hours: float, dry_run: bool,
-                       config_file: Path | None, expression: str | None, timezone: str, name: str, scheduler_role: str | None, parallel: bool,
-                       delete: bool) -> None:
+def sagemaker_schedule(
+    role: str | None,
+    bucket: str | None,
+    region: str | None,
+    instance_type: str,
+    image: str | None,
+    data: str | None,
+    hyperparameters: tuple[str, ...],
+    max_hours: float,
+    dry_run: bool,
+    config_file: Path | None,
+    expression: str | None,
+    timezone: str,
+    name: str,
+    scheduler_role: str | None,
+    parallel: bool,
+    delete: bool,
+) -> None:
     """Create or update a SageMaker Pipeline that builds the report, and a schedule that starts it."""
     session = open_session(region)
     aws = AwsRequests(session, dry_run=dry_run)
@@ -237,10 +321,19 @@ def sagemaker_schedule(role: str | None, bucket: str | None, region: str | None,
         click.echo(aws.to_json() if dry_run else f"Deleted schedule and pipeline {name} (where they existed)")
         return
     _require({"--role": role, "--bucket": bucket, "--cron": expression})
-    launch = make_launch(role, bucket, session.region_name, instance_type, image, hyperparameters, max_hours,
-                         project=_project(config_file))
-    pipeline_arn = schedule_report(aws, launch, name, expression, scheduler_role or role, timezone=timezone,
-                                   parallel=parallel, data=data)
+    launch = make_launch(
+        role,
+        bucket,
+        session.region_name,
+        instance_type,
+        image,
+        hyperparameters,
+        max_hours,
+        project=_project(config_file),
+    )
+    pipeline_arn = schedule_report(
+        aws, launch, name, expression, scheduler_role or role, timezone=timezone, parallel=parallel, data=data
+    )
     click.echo(aws.to_json() if dry_run else f"Pipeline {pipeline_arn} runs on {expression} ({timezone})")
 
 

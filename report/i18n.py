@@ -55,7 +55,9 @@ def load_catalog(lang: str) -> dict[str, str]:
             raise RenderError(f"{path}: a translation catalog must be a JSON object of English text -> translated text")
         for msgid, msgstr in entries.items():
             if msgid in catalog and catalog[msgid] != msgstr:
-                raise RenderError(f"{path}: {msgid!r} is translated differently in {origin[msgid]}; keep one translation")
+                raise RenderError(
+                    f"{path}: {msgid!r} is translated differently in {origin[msgid]}; keep one translation"
+                )
             catalog[msgid] = msgstr
             origin[msgid] = path
     return catalog
@@ -75,9 +77,7 @@ def translator(lang: str) -> Translate:
     def translate(message: str) -> str:
         translation = catalog.get(message)
         if not translation:
-            raise RenderError(
-                f"no {_LANGUAGE_NAMES[lang]} translation of {message!r}; add it to a catalog in {folder}"
-            )
+            raise RenderError(f"no {_LANGUAGE_NAMES[lang]} translation of {message!r}; add it to a catalog in {folder}")
         return translation
 
     return translate
@@ -169,16 +169,40 @@ class NumberFormat:
 
     def filters(self) -> dict[str, Callable[..., str]]:
         """The methods as Jinja filters, under the names the templates use."""
-        names = ("percent", "points", "integer", "decimal", "ratio", "seconds", "percent_spread", "decimal_spread", "count")
+        names = (
+            "percent",
+            "points",
+            "integer",
+            "decimal",
+            "ratio",
+            "seconds",
+            "percent_spread",
+            "decimal_spread",
+            "count",
+        )
         return {name: getattr(self, name) for name in names}
 
 
 _NBSP = "\u00a0"
 _NUMBER_FORMATS = {
-    "en": NumberFormat(decimal_point=".", thousands_separator=",", minimum_grouping_digits=1, space=" ",
-                       percent_sign="%", points_unit="pp", not_available="n/a"),
-    "es": NumberFormat(decimal_point=",", thousands_separator=".", minimum_grouping_digits=2, space=_NBSP,
-                       percent_sign=_NBSP + "%", points_unit=f"p.{_NBSP}p.", not_available="n/d"),
+    "en": NumberFormat(
+        decimal_point=".",
+        thousands_separator=",",
+        minimum_grouping_digits=1,
+        space=" ",
+        percent_sign="%",
+        points_unit="pp",
+        not_available="n/a",
+    ),
+    "es": NumberFormat(
+        decimal_point=",",
+        thousands_separator=".",
+        minimum_grouping_digits=2,
+        space=_NBSP,
+        percent_sign=_NBSP + "%",
+        points_unit=f"p.{_NBSP}p.",
+        not_available="n/d",
+    ),
 }
 
 

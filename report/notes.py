@@ -50,7 +50,13 @@ _SUBSECTIONS = {"q1", "q2", "q3"}
 # The body text is 10 pt (templates/report.css); formulas are set at that size, displayed ones larger.
 _TEXT_POINTS = 10.0
 _DISPLAY_POINTS = 12.0
-_IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "svg": "image/svg+xml"}
+_IMAGE_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+}
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
 # Characters that could turn a placeholder's value into Markdown (or, as %, end a formula); escaped with a backslash.
@@ -102,7 +108,9 @@ def render_notes(notes: Mapping[str, Note], summary: dict, lang: str, project_fo
     for section, note in notes.items():
         body = renderer.render(note.text, note.label, note.path.parent, doc_id=section)
         if body:
-            rendered[section] = RenderedNote(note.mode, Markup(f'<div class="notes" data-section="{section}">\n{body}</div>\n'))
+            rendered[section] = RenderedNote(
+                note.mode, Markup(f'<div class="notes" data-section="{section}">\n{body}</div>\n')
+            )
     return rendered
 
 
@@ -123,10 +131,14 @@ class _Renderer:
             markdown = template.render(**self.summary)
         except jinja2.UndefinedError as error:
             line = _template_line(error)
-            raise ProjectError(f"{label}:{line}: {_expression(text, line, error)}names nothing: {error.message}") from None
+            raise ProjectError(
+                f"{label}:{line}: {_expression(text, line, error)}names nothing: {error.message}"
+            ) from None
         except jinja2.TemplateError as error:
             line = _template_line(error)
-            raise ProjectError(f"{label}:{line}: {_expression(text, line, error)}cannot be evaluated: {error}") from None
+            raise ProjectError(
+                f"{label}:{line}: {_expression(text, line, error)}cannot be evaluated: {error}"
+            ) from None
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
             line = _template_line(error)
             raise ProjectError(
@@ -168,8 +180,12 @@ def _make_figures(tokens: list[Token]) -> None:
     """An image alone in its paragraph becomes a figure captioned with its description, like the report's own."""
     for opening, inline, closing in zip(tokens, tokens[1:], tokens[2:]):
         children = inline.children or []
-        if opening.type == "paragraph_open" and closing.type == "paragraph_close" and len(children) == 1 \
-                and children[0].type == "image":
+        if (
+            opening.type == "paragraph_open"
+            and closing.type == "paragraph_close"
+            and len(children) == 1
+            and children[0].type == "image"
+        ):
             opening.tag = closing.tag = "figure"
             caption = html.escape("".join(part.content for part in children[0].children or ()).strip())
             if caption:
@@ -246,7 +262,9 @@ def _compile(environment: jinja2.Environment, text: str, label: str) -> jinja2.T
     try:
         return environment.from_string(text)
     except jinja2.TemplateSyntaxError as error:
-        raise ProjectError(f"{label}:{error.lineno}: {error.message} (placeholders are written {{{{ name | filter }}}})") from None
+        raise ProjectError(
+            f"{label}:{error.lineno}: {error.message} (placeholders are written {{{{ name | filter }}}})"
+        ) from None
 
 
 def _undefined_class(top_level: tuple[str, ...]) -> type[jinja2.StrictUndefined]:
@@ -370,7 +388,9 @@ def _typeset(tex: str, points: float, where: str) -> tuple[bytes, float, float, 
         width, height, depth, _, _ = MathTextParser("path").parse(formula, dpi=720, prop=prop)
     except ValueError as error:
         reason = " ".join(str(error).split()).split("Exception: ")[-1]
-        raise ProjectError(f"{where}: cannot typeset ${tex}$: {reason} (matplotlib's mathtext, a subset of TeX)") from None
+        raise ProjectError(
+            f"{where}: cannot typeset ${tex}$: {reason} (matplotlib's mathtext, a subset of TeX)"
+        ) from None
     width, height, depth = width / 10, height / 10, depth / 10
     figure = Figure(figsize=(width / 72, height / 72))
     figure.text(0, depth / height, formula, fontproperties=prop)

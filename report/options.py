@@ -76,31 +76,81 @@ class KernelSizes(click.ParamType):
 
 def _build_options() -> list[click.Parameter]:
     return [
-        BuildOption(["--out"], type=click.Path(path_type=Path), default=Path("report.pdf"), show_default=True, in_job=False,
-                    help="The PDF to write; the .html and .json of the same name are written beside it."),
-        BuildOption(["--data"], type=click.Path(path_type=Path), default=None, in_job=False,
-                    help=f"mnist.npz, or a folder with it or the four IDX files. Default: ${DATA_ENV_VAR}, "
-                         "then data/mnist.npz, then ~/.keras/datasets/mnist.npz, then Keras's download."),
-        BuildOption(["--epochs"], type=click.IntRange(min=1), default=10, show_default=True, help="Training epochs per model."),
-        BuildOption(["--batch-size"], type=click.IntRange(min=1), default=32, show_default=True, help="Training batch size."),
-        BuildOption(["--seed"], type=int, default=42, show_default=True, help="First random seed (weights and shuffling)."),
-        BuildOption(["--seeds"], type=click.IntRange(min=1), default=3, show_default=True,
-                    help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std."),
-        BuildOption(["--limit-train"], type=click.IntRange(min=20), default=None,
-                    help="Use only the first N training images (the last 10% of them for validation); for quick runs."),
-        BuildOption(["--kernel-sizes"], type=KernelSizes(), default=",".join(map(str, DEFAULT_KERNEL_SIZES)), show_default=True,
-                    help="Kernel sizes compared in the kernel-size experiment."),
-        BuildOption(["--cache-dir"], type=click.Path(path_type=Path, file_okay=False), default=None,
-                    help=f"Where finished results are kept. Default: {default_cache_dir()}."),
+        BuildOption(
+            ["--out"],
+            type=click.Path(path_type=Path),
+            default=Path("report.pdf"),
+            show_default=True,
+            in_job=False,
+            help="The PDF to write; the .html and .json of the same name are written beside it.",
+        ),
+        BuildOption(
+            ["--data"],
+            type=click.Path(path_type=Path),
+            default=None,
+            in_job=False,
+            help=f"mnist.npz, or a folder with it or the four IDX files. Default: ${DATA_ENV_VAR}, "
+            "then data/mnist.npz, then ~/.keras/datasets/mnist.npz, then Keras's download.",
+        ),
+        BuildOption(
+            ["--epochs"], type=click.IntRange(min=1), default=10, show_default=True, help="Training epochs per model."
+        ),
+        BuildOption(
+            ["--batch-size"], type=click.IntRange(min=1), default=32, show_default=True, help="Training batch size."
+        ),
+        BuildOption(
+            ["--seed"], type=int, default=42, show_default=True, help="First random seed (weights and shuffling)."
+        ),
+        BuildOption(
+            ["--seeds"],
+            type=click.IntRange(min=1),
+            default=3,
+            show_default=True,
+            help="Train every model this many times (seeds SEED, SEED+1, ...) and report mean ± std.",
+        ),
+        BuildOption(
+            ["--limit-train"],
+            type=click.IntRange(min=20),
+            default=None,
+            help="Use only the first N training images (the last 10% of them for validation); for quick runs.",
+        ),
+        BuildOption(
+            ["--kernel-sizes"],
+            type=KernelSizes(),
+            default=",".join(map(str, DEFAULT_KERNEL_SIZES)),
+            show_default=True,
+            help="Kernel sizes compared in the kernel-size experiment.",
+        ),
+        BuildOption(
+            ["--cache-dir"],
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help=f"Where finished results are kept. Default: {default_cache_dir()}.",
+        ),
         BuildOption(["--force"], is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache."),
         BuildOption(["--quiet", "-q"], is_flag=True, in_job=False, help="Print nothing but errors."),
-        BuildOption(["--lang"], type=click.Choice(LANGUAGES), default="en", show_default=True,
-                    help="Language of the report: en (English) or es (Spanish)."),
-        BuildOption(["--jobs", "-j"], type=click.IntRange(min=1), default=None,
-                    help="Train this many models at once, each in its own process on one CPU; the numbers are the same "
-                         "for any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process."),
-        BuildOption(["--config", "config_file"], type=click.Path(path_type=Path), default=None, in_file=False, in_job=False,
-                    help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one."),
+        BuildOption(
+            ["--lang"],
+            type=click.Choice(LANGUAGES),
+            default="en",
+            show_default=True,
+            help="Language of the report: en (English) or es (Spanish).",
+        ),
+        BuildOption(
+            ["--jobs", "-j"],
+            type=click.IntRange(min=1),
+            default=None,
+            help="Train this many models at once, each in its own process on one CPU; the numbers are the same "
+            "for any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process.",
+        ),
+        BuildOption(
+            ["--config", "config_file"],
+            type=click.Path(path_type=Path),
+            default=None,
+            in_file=False,
+            in_job=False,
+            help=f"The project file (settings, title page, your notes). Default: ./{PROJECT_FILE_NAME} if there is one.",
+        ),
     ]
 
 
@@ -139,7 +189,11 @@ def _type_problem(option: click.Option, value: object, from_text: bool) -> str |
     if isinstance(kind, click.types.BoolParamType):
         return None if isinstance(value, bool) else "expected true or false"
     if isinstance(value, bool):
-        return "expected a number" if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)) else "expected text"
+        return (
+            "expected a number"
+            if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType))
+            else "expected text"
+        )
     if isinstance(kind, click.types.IntParamType) and not isinstance(value, int):
         return "expected a whole number"
     if isinstance(kind, click.types.FloatParamType) and not isinstance(value, (int, float)):

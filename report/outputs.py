@@ -67,7 +67,9 @@ def _write_files(config: BuildConfig, files: dict[str, bytes]) -> None:
         try:
             write_atomically(path, data)
         except OSError as error:
-            raise OutputError(f"{path}: cannot write ({error.strerror or error}); free some space or choose another --out") from None
+            raise OutputError(
+                f"{path}: cannot write ({error.strerror or error}); free some space or choose another --out"
+            ) from None
 
 
 def report_key(config: BuildConfig, dataset: Dataset) -> str:
@@ -114,5 +116,7 @@ def restore_report(
         progress.warning(f"cached report {cache.directory / key}.json is damaged; building it anew")
         return None
     _write_files(config, files)
-    progress.note(f"Nothing changed since the report of {summary['environment']['generated_at']}: reused it from the cache (--force rebuilds)")
+    progress.note(
+        f"Nothing changed since the report of {summary['environment']['generated_at']}: reused it from the cache (--force rebuilds)"
+    )
     return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary, model=model)

@@ -106,7 +106,11 @@ class TimeLeft:
         name = fit.spec.name
         if name in self._seconds:
             return self._seconds[name] / self._work[name]
-        same = [self._seconds[other] / self._work[other] for other in self._seconds if other.split("_")[0] == name.split("_")[0]]
+        same = [
+            self._seconds[other] / self._work[other]
+            for other in self._seconds
+            if other.split("_")[0] == name.split("_")[0]
+        ]
         rates = same or [self._seconds[other] / self._work[other] for other in self._seconds]
         return sum(rates) / len(rates)
 
@@ -166,7 +170,9 @@ class PlainProgress(BuildProgress):
     def started(self, fit: Fit) -> None:
         self._time_left.start(fit, self._clock())
         images = fit.settings.images_used(self._n_train)
-        self._line(f"{self._positions.get(fit, '')} {fit.label}: training {fit.settings.epochs} epoch(s) on {images:,} images")
+        self._line(
+            f"{self._positions.get(fit, '')} {fit.label}: training {fit.settings.epochs} epoch(s) on {images:,} images"
+        )
 
     def epoch_finished(self, fit: Fit, epoch: int, seconds: float, logs: Mapping[str, float]) -> None:
         now = self._clock()
@@ -182,8 +188,10 @@ class PlainProgress(BuildProgress):
         if result.cached:
             self._line(f"{self._positions.get(fit, '')} {fit.label}: cached ({result.test_accuracy:.2%} test accuracy)")
         else:
-            self._line(f"{self._positions.get(fit, '')} {fit.label}: {result.test_accuracy:.2%} test accuracy, "
-                       f"{format_duration(result.train_seconds)}")
+            self._line(
+                f"{self._positions.get(fit, '')} {fit.label}: {result.test_accuracy:.2%} test accuracy, "
+                f"{format_duration(result.train_seconds)}"
+            )
 
     def summary(self, files: Sequence[Path], numbers: Sequence[str], seconds: float) -> None:
         self._line(f"Wrote {', '.join(map(str, files))} in {format_duration(seconds)}")
@@ -255,7 +263,11 @@ class LiveProgress(BuildProgress):
         with self._lock:
             self._time_left.epoch(fit, epoch, seconds, self._clock())
             now = f"epoch {epoch + 1}/{fit.settings.epochs}" if epoch < fit.settings.epochs else "evaluating"
-            last = f"val_accuracy {logs['val_accuracy']:.2%}" if "val_accuracy" in logs else f"accuracy {logs.get('accuracy', 0):.2%}"
+            last = (
+                f"val_accuracy {logs['val_accuracy']:.2%}"
+                if "val_accuracy" in logs
+                else f"accuracy {logs.get('accuracy', 0):.2%}"
+            )
             self._running[fit] = f"{now} · {last} · {seconds:.1f} s per epoch"
 
     def finished(self, fit: Fit, result: FitResult) -> None:
@@ -267,7 +279,11 @@ class LiveProgress(BuildProgress):
             self._running.pop(fit, None)
             self._done += 1
             self._training = self._done < self._to_train
-        self._print(_escape(f"  ✓ {fit.label}: {result.test_accuracy:.2%} test accuracy, {format_duration(result.train_seconds)}"))
+        self._print(
+            _escape(
+                f"  ✓ {fit.label}: {result.test_accuracy:.2%} test accuracy, {format_duration(result.train_seconds)}"
+            )
+        )
 
     def summary(self, files: Sequence[Path], numbers: Sequence[str], seconds: float) -> None:
         self._stop_live()
@@ -303,8 +319,10 @@ class LiveProgress(BuildProgress):
                 completed, when = self._done / max(1, self._to_train), "estimating the time left…"
             else:
                 completed, when = elapsed / max(elapsed + left, 1e-9), f"about {format_duration(left)} left"
-            table.add_row(f"{self._done} of {self._to_train} models trained, {self._jobs} at a time",
-                          ProgressBar(total=1.0, completed=min(completed, 1.0), width=30))
+            table.add_row(
+                f"{self._done} of {self._to_train} models trained, {self._jobs} at a time",
+                ProgressBar(total=1.0, completed=min(completed, 1.0), width=30),
+            )
             table.add_row("", when)
             for fit, state in self._running.items():
                 table.add_row(_escape(f"  {fit.label}"), _escape(state))
@@ -333,7 +351,10 @@ def key_numbers(summary: Mapping) -> list[str]:
     def english(text: str) -> str:
         return text
 
-    labels = [value_label(experiment["vary"], variant["value"], english, number_format("en")) for variant in experiment["variants"]]
+    labels = [
+        value_label(experiment["vary"], variant["value"], english, number_format("en"))
+        for variant in experiment["variants"]
+    ]
     lines = [
         f"test accuracy: CNN {accuracy(models[experiment['main']])}, baseline {accuracy(models['baseline'])} "
         f"({seeds} seed{'s' if seeds > 1 else ''})",
@@ -342,11 +363,15 @@ def key_numbers(summary: Mapping) -> list[str]:
     ]
     machine = summary["environment"]["machine"]
     if "instruction_set" in machine:
-        lines.append(f"instruction set: {machine['instruction_set']}, {machine['instruction_set_description']}; the numbers depend on it")
+        lines.append(
+            f"instruction set: {machine['instruction_set']}, {machine['instruction_set_description']}; the numbers depend on it"
+        )
     return lines
 
 
-def make_progress(quiet: bool, write: Callable[[str], None], check: Callable[[], None] = lambda: None, stream=None) -> BuildProgress:
+def make_progress(
+    quiet: bool, write: Callable[[str], None], check: Callable[[], None] = lambda: None, stream=None
+) -> BuildProgress:
     """Nothing with ``quiet``; rich's live display when ``stream`` (default stderr) is a terminal; plain lines otherwise."""
     if quiet:
         return BuildProgress()

@@ -122,15 +122,21 @@ class Project:
             files += [note.path, *note.images]
         if self.design is not None:
             files += [network.builder.path for network in (self.design.baseline, self.design.cnn) if network.builder]
-        return sorted({path.resolve() for path in files}, key=lambda path: path.relative_to(self.folder.resolve()).as_posix())
+        return sorted(
+            {path.resolve() for path in files}, key=lambda path: path.relative_to(self.folder.resolve()).as_posix()
+        )
 
     def fingerprint(self) -> dict:
         """Everything of the project a finished report depends on: metadata, the notes' text, the images' bytes."""
         return {
             "report": self.report.to_dict(),
             "notes": {
-                section: {"file": note.label, "mode": note.mode, "sha256": _sha256(note.text.encode("utf-8")),
-                          "images": {str(image): _sha256(image.read_bytes()) for image in note.images}}
+                section: {
+                    "file": note.label,
+                    "mode": note.mode,
+                    "sha256": _sha256(note.text.encode("utf-8")),
+                    "images": {str(image): _sha256(image.read_bytes()) for image in note.images},
+                }
                 for section, note in sorted(self.notes.items())
             },
         }
@@ -142,7 +148,9 @@ def find_project_file(config: Path | None, working_directory: Path = Path(".")) 
         if config.is_dir():
             config = config / PROJECT_FILE_NAME
         if not config.is_file():
-            raise ProjectError(f"{config}: project file not found; check --config, or run `cnn-report init` to create one")
+            raise ProjectError(
+                f"{config}: project file not found; check --config, or run `cnn-report init` to create one"
+            )
         return config
     default = working_directory / PROJECT_FILE_NAME
     return default if default.is_file() else None
@@ -160,8 +168,11 @@ def load_project(path: Path) -> Project:
             reader.unknown(name, list(_ALL_TABLES), "table", shown=lambda table: f"[{table}]")
         if not isinstance(document[name], dict):
             raise ProjectError(f"{path}: {name} must be a table, [{name}], not a single value")
-    return Project(path=path, **{name: read(reader, document.get(name, {})) for name, read in _TABLES.items()},
-                   design=_read_design(reader, document))
+    return Project(
+        path=path,
+        **{name: read(reader, document.get(name, {})) for name, read in _TABLES.items()},
+        design=_read_design(reader, document),
+    )
 
 
 def _table_of_key(name: str) -> str | None:
@@ -191,7 +202,9 @@ class _Reader:
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise ProjectError(f"{self.path}:{_toml_position(error, text)}: invalid TOML: {_toml_reason(error)}") from None
+            raise ProjectError(
+                f"{self.path}:{_toml_position(error, text)}: invalid TOML: {_toml_reason(error)}"
+            ) from None
 
     def unknown(self, name: str, valid: Sequence[str], what: str, shown: Callable[[str], str] = str) -> NoReturn:
         """Raise the error for a name that is not one of ``valid``, with a close match when there is one."""
@@ -248,10 +261,12 @@ def _read_report(reader: _Reader, table: dict) -> ReportInfo:
         if isinstance(date, datetime.datetime):
             date = date.date()
         if not isinstance(date, (datetime.date, str)) or (isinstance(date, str) and not date.strip()):
-            reader.fail("report", "date", date, "expected a date (2025-05-12) or text in quotes (\"Spring 2025\")")
+            reader.fail("report", "date", date, 'expected a date (2025-05-12) or text in quotes ("Spring 2025")')
         values["date"] = date.strip() if isinstance(date, str) else date
     if "abstract" in values:
-        notes_module.check_markdown(values["abstract"], f"{reader.path} [report] abstract", reader.folder, reader.folder)
+        notes_module.check_markdown(
+            values["abstract"], f"{reader.path} [report] abstract", reader.folder, reader.folder
+        )
     return ReportInfo(**values)
 
 
@@ -267,7 +282,9 @@ def _read_notes(reader: _Reader, table: dict) -> dict[str, notes_module.Note]:
             )
         reader.check_keys(f"notes.{section}", entry, _NOTE_KEYS)
         if "file" not in entry:
-            raise ProjectError(f'{reader.path}: [notes.{section}] needs file = "notes/{section}.md" (the Markdown to show)')
+            raise ProjectError(
+                f'{reader.path}: [notes.{section}] needs file = "notes/{section}.md" (the Markdown to show)'
+            )
         mode = entry.get("mode", DEFAULT_MODE)
         if mode not in MODES:
             reader.fail(f"notes.{section}", "mode", mode, unknown_name(str(mode), MODES, "mode", shown=_toml_value))
@@ -310,8 +327,10 @@ def _read_design(reader: _Reader, document: dict) -> Design | None:
     if not any(name in document for name in _DESIGN_TABLES):
         return None
     if "experiment" in document and "kernel_sizes" in document.get("build", {}):
-        raise ProjectError(f"{reader.path}: [build] kernel_sizes and [experiment] both set the experiment; "
-                           "keep [experiment] (vary = \"kernel\", values = [...]) and remove kernel_sizes")
+        raise ProjectError(
+            f"{reader.path}: [build] kernel_sizes and [experiment] both set the experiment; "
+            'keep [experiment] (vary = "kernel", values = [...]) and remove kernel_sizes'
+        )
     return read_design(document.get("models"), document.get("experiment"), str(reader.path), reader.folder)
 
 

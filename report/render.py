@@ -73,7 +73,9 @@ def make_environment(lang: str = "en", summary: dict | None = None) -> jinja2.En
     environment.globals["variable_name"] = lambda vary: variable_name(vary, translate)
     environment.globals["variable_phrase"] = lambda vary: variable_phrase(vary, translate)
     environment.globals["variable_title"] = lambda vary: variable_title(vary, translate)
-    environment.globals["choices"] = lambda vary, values, all_of=False: choices(vary, values, translate, numbers, all_of)
+    environment.globals["choices"] = lambda vary, values, all_of=False: choices(
+        vary, values, translate, numbers, all_of
+    )
     return environment
 
 
@@ -89,8 +91,9 @@ def render_project(project: Project | None, summary: dict, lang: str) -> dict | 
     info = project.report
     abstract = None
     if info.abstract:
-        abstract = render_markdown(info.abstract, f"{project.path} [report] abstract", summary, lang,
-                                   project.folder, doc_id="abstract")
+        abstract = render_markdown(
+            info.abstract, f"{project.path} [report] abstract", summary, lang, project.folder, doc_id="abstract"
+        )
     return {
         **info.to_dict(),
         # The build's date unless the project gives one; a TOML date is written out in the report's language.
@@ -108,14 +111,22 @@ def render_html(summary: dict, figures: Figures, lang: str = "en", project: Proj
     try:
         stylesheet = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
         template = environment.get_template(TEMPLATE_NAME)
-        context = {"report": summary, "figures": figures.by_name(), "stylesheet": stylesheet, "lang": lang,
-                   "project": rendered_project, "notes": rendered_project["notes"] if rendered_project else {}}
+        context = {
+            "report": summary,
+            "figures": figures.by_name(),
+            "stylesheet": stylesheet,
+            "lang": lang,
+            "project": rendered_project,
+            "notes": rendered_project["notes"] if rendered_project else {},
+        }
         # The first pass learns the outline; the second prints its numbers, references to later items included.
         first_pass = Outline()
         template.render(**context, outline=first_pass)
         return template.render(**context, outline=Outline(first_pass))
     except (jinja2.TemplateError, OSError) as error:
-        raise RenderError(f"{TEMPLATES_DIR / TEMPLATE_NAME}: cannot render the report ({error}); reinstall cnn-report") from None
+        raise RenderError(
+            f"{TEMPLATES_DIR / TEMPLATE_NAME}: cannot render the report ({error}); reinstall cnn-report"
+        ) from None
 
 
 def render_pdf(html: str) -> bytes:
@@ -130,10 +141,14 @@ def render_pdf(html: str) -> bytes:
         # Each figure keeps the size its SVG declares, the size it was drawn at. Every image and style is
         # inline: WeasyPrint may read data: URIs and nothing else, so no note can make it fetch a URL or
         # read a file (an SVG image's links included).
-        html_document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=_data_only_fetcher(weasyprint))
+        html_document = weasyprint.HTML(
+            string=html, base_url=str(TEMPLATES_DIR), url_fetcher=_data_only_fetcher(weasyprint)
+        )
         return html_document.write_pdf(pdf_tags=True)
     except Exception as error:  # WeasyPrint and its native libraries raise many types; all mean "no PDF".
-        raise RenderError(f"PDF rendering failed ({type(error).__name__}: {error}); the HTML and JSON were still written") from None
+        raise RenderError(
+            f"PDF rendering failed ({type(error).__name__}: {error}); the HTML and JSON were still written"
+        ) from None
 
 
 def _data_only_fetcher(weasyprint):

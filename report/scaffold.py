@@ -33,11 +33,11 @@ def project_template() -> str:
         '# authors = ["Ada Lovelace", "Alan Turing"]',
         '# course = "Deep Learning"',
         '# institution = "Universidad de Buenos Aires"',
-        "# date = 2025-05-12          # default: the day of the build; text such as \"Spring 2025\" works too",
+        '# date = 2025-05-12          # default: the day of the build; text such as "Spring 2025" works too',
         '# keywords = ["MNIST", "CNN", "inductive bias"]',
-        "# abstract = \"\"\"",
+        '# abstract = """',
         "# Markdown, with live numbers: the CNN reached {{ models.cnn_k3.test_accuracy | pct }}.",
-        "# \"\"\"",
+        '# """',
         "",
         "[build]",
         "# The options of `cnn-report build`, under the same names (see `cnn-report build --help`).",
@@ -45,43 +45,53 @@ def project_template() -> str:
     context = click.Context(click.Command("build", params=list(FILE_OPTIONS.values())))
     for name, option in FILE_OPTIONS.items():
         help_text = " ".join((option.help or "").split())
-        lines += textwrap.wrap(f"{name}: {help_text}" if help_text else name, width=100, initial_indent="# ",
-                               subsequent_indent="#   ", break_on_hyphens=False)
+        lines += textwrap.wrap(
+            f"{name}: {help_text}" if help_text else name,
+            width=100,
+            initial_indent="# ",
+            subsequent_indent="#   ",
+            break_on_hyphens=False,
+        )
         lines.append(f"# {name} = {_example_value(option.get_default(context, call=True), option)}")
     lines += [
         "",
         "# Your own networks and controlled experiment; without these tables, the course's: Flatten -> Dense(128)",
         "# against two conv/pool stages -> Dense(64), with kernel sizes 3, 5 and 7 compared. The 28 x 28 x 1 input",
-        "# and the 10-way softmax output are added for you; any layer may say why = \"...\", shown in the report.",
-        "# Layers: conv (filters, kernel, strides = 1, padding = \"valid\" or \"same\", activation = \"relu\"),",
-        "# maxpool and avgpool (size = 2), globalavgpool, flatten, dense (units, activation = \"relu\"),",
+        '# and the 10-way softmax output are added for you; any layer may say why = "...", shown in the report.',
+        '# Layers: conv (filters, kernel, strides = 1, padding = "valid" or "same", activation = "relu"),',
+        '# maxpool and avgpool (size = 2), globalavgpool, flatten, dense (units, activation = "relu"),',
         "# dropout (rate), batchnorm. The baseline takes flatten, dense, dropout and batchnorm only.",
         "# [models.baseline]",
-        "# layers = [{ type = \"flatten\" }, { type = \"dense\", units = 128 }]",
+        '# layers = [{ type = "flatten" }, { type = "dense", units = 128 }]',
         "# [models.cnn]",
         "# layers = [",
-        "#   { type = \"conv\", filters = 32, kernel = 3, padding = \"same\", why = \"keep the strokes at the border\" },",
-        "#   { type = \"maxpool\" },",
-        "#   { type = \"conv\", filters = 64, kernel = 3 },",
-        "#   { type = \"maxpool\" },",
-        "#   { type = \"flatten\" },",
-        "#   { type = \"dense\", units = 64 },",
-        "#   { type = \"dropout\", rate = 0.3 },",
+        '#   { type = "conv", filters = 32, kernel = 3, padding = "same", why = "keep the strokes at the border" },',
+        '#   { type = "maxpool" },',
+        '#   { type = "conv", filters = 64, kernel = 3 },',
+        '#   { type = "maxpool" },',
+        '#   { type = "flatten" },',
+        '#   { type = "dense", units = 64 },',
+        '#   { type = "dropout", rate = 0.3 },',
         "# ]",
-        "# builder = \"my_net.py:make_model\"  # instead of layers: a function that returns an uncompiled keras.Model",
+        '# builder = "my_net.py:make_model"  # instead of layers: a function that returns an uncompiled keras.Model',
         "# [experiment]",
-        f"# vary = \"kernel\"  # or {', '.join(name for name in VARIABLES if name != 'kernel')}",
+        f'# vary = "kernel"  # or {", ".join(name for name in VARIABLES if name != "kernel")}',
         "# values = [3, 5, 7]",
         "",
         "# Your own words, section by section: Markdown files, shown after (default), before or instead of",
-        "# (mode = \"replace\") the generated text of their section. Each starts empty, so the report stays as it",
+        '# (mode = "replace") the generated text of their section. Each starts empty, so the report stays as it',
         "# is until you write. Numbers come from report.json: {{ models.cnn_k3.test_accuracy | pct }} gives",
-        "# \"99.01%\" (\"99,01 %\" in Spanish); filters: pct, pct_pm, num, num_pm, pp, ratio, seconds.",
+        '# "99.01%" ("99,01 %" in Spanish); filters: pct, pct_pm, num, num_pm, pp, ratio, seconds.',
         "# Math: $x^2$ inline, $$...$$ on its own; images: ![what it shows](images/run.png), inside this folder.",
     ]
     for section, description in SECTIONS.items():
-        lines += ["", f"# {description}", f"[notes.{section}]", f'file = "{NOTES_FOLDER}/{section}.md"',
-                  f'mode = "{DEFAULT_MODE}"  # or "before", "replace"']
+        lines += [
+            "",
+            f"# {description}",
+            f"[notes.{section}]",
+            f'file = "{NOTES_FOLDER}/{section}.md"',
+            f'mode = "{DEFAULT_MODE}"  # or "before", "replace"',
+        ]
     return "\n".join(lines) + "\n"
 
 

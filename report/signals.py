@@ -56,5 +56,4 @@ class Signals:
             raise self._received()
 
 
-
 SIGNALS = Signals()

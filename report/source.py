@@ -22,7 +22,8 @@ def source_files(root: Path = PROJECT_ROOT) -> list[Path]:
     files = [root / name for name in _METADATA if (root / name).is_file()]
     for package in _PACKAGES:
         files += [
-            path for path in (root / package).rglob("*")
+            path
+            for path in (root / package).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo")
         ]
     return sorted(files, key=lambda path: path.relative_to(root).as_posix())

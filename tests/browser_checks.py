@@ -8,8 +8,14 @@ import pytest
 
 from analysis.data import PROJECT_DIR
 
-CHROMIUM_ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (390, 1280)
 

@@ -71,8 +71,22 @@ def editions(shared_builds) -> dict:
         data = write_npz(folder / "mnist.npz")
         for lang in ("es", "en"):
             (folder / lang).mkdir()
-            run_build("--out", folder / lang / "report.pdf", "--data", data, "--epochs", "1", "--kernel-sizes", "3",
-                      "--seeds", "2", "--cache-dir", folder / "cache", "--lang", lang)
+            run_build(
+                "--out",
+                folder / lang / "report.pdf",
+                "--data",
+                data,
+                "--epochs",
+                "1",
+                "--kernel-sizes",
+                "3",
+                "--seeds",
+                "2",
+                "--cache-dir",
+                folder / "cache",
+                "--lang",
+                lang,
+            )
 
     folder = shared_builds.get("editions", make)
     return {lang: {**read_report(folder / lang / "report.pdf"), "data": folder / "mnist.npz"} for lang in ("es", "en")}

@@ -33,9 +33,22 @@ SPANISH_SECTIONS = [
     "¿Cuándo NO sería apropiada la convolución?",
     "Apéndice: reproducibilidad",
 ]
-ENGLISH_PHRASES = ["Introduction", "The data", "The baseline", "The convolutional network", "Baseline versus CNN",
-                   "Kernel size", "The course's questions", "inductive bias", "Appendix", "Figure ", "Table ",
-                   "test accuracy", "parameters", "Page "]
+ENGLISH_PHRASES = [
+    "Introduction",
+    "The data",
+    "The baseline",
+    "The convolutional network",
+    "Baseline versus CNN",
+    "Kernel size",
+    "The course's questions",
+    "inductive bias",
+    "Appendix",
+    "Figure ",
+    "Table ",
+    "test accuracy",
+    "parameters",
+    "Page ",
+]
 
 
 def template_messages() -> set[str]:

@@ -26,20 +26,32 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def launch(**overrides):
-    settings = {"role": ROLE, "bucket": f"s3://{BUCKET}/reports-test", "region": REGION, "hyperparameters": ("epochs=3",)}
+    settings = {
+        "role": ROLE,
+        "bucket": f"s3://{BUCKET}/reports-test",
+        "region": REGION,
+        "hyperparameters": ("epochs=3",),
+    }
     return make_launch(**(settings | overrides))
+
 
 def put_job_output(session, job_name: str) -> None:
     """What SageMaker uploads from /opt/ml/output/data when a job ends (moto runs no container)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        files = {"report.pdf": b"%PDF-1.7 test", "report.html": b"<html></html>", "report.json": b"{}", "other.txt": b"x"}
+        files = {
+            "report.pdf": b"%PDF-1.7 test",
+            "report.html": b"<html></html>",
+            "report.json": b"{}",
+            "other.txt": b"x",
+        }
         for name, payload in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(payload)
             archive.addfile(info, io.BytesIO(payload))
     key = f"reports-test/reports/{job_name}/output/output.tar.gz"
     session.client("s3").put_object(Bucket=BUCKET, Key=key, Body=buffer.getvalue())
+
 
 def operations(requests: AwsRequests) -> list[str]:
     return [entry["operation"] for entry in requests.log]
@@ -59,9 +71,7 @@ def make_job_root(tmp_path: Path, data: Path, hyperparameters: dict | None) -> P
 
 def job_environment(root: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     """What AWS's training toolkit sets, pointing into ``root``; no network, no user cache."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("SM_", "CNN_REPORT"))
-    }
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("SM_", "CNN_REPORT"))}
     environment.update(
         {
             ROOT_ENV_VAR: str(root),
@@ -108,8 +118,13 @@ def make_project(folder: Path) -> Path:
     """PROJECT_FILE and the files it names (and two it does not) in ``folder``."""
     from PIL import Image
 
-    for name, text in {"cnn-report.toml": PROJECT_FILE, "notes/q1.md": NOTE, "nets/my_net.py": BUILDER,
-                       "notes/unused.md": "not named by the project file", "secret.txt": "not the job's business"}.items():
+    for name, text in {
+        "cnn-report.toml": PROJECT_FILE,
+        "notes/q1.md": NOTE,
+        "nets/my_net.py": BUILDER,
+        "notes/unused.md": "not named by the project file",
+        "secret.txt": "not the job's business",
+    }.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     (folder / "images").mkdir()

@@ -49,13 +49,15 @@ file = "notes/conclusion.md"
 """
 NOTES = {
     "introduction": "Our introduction comes first: we trained {{ models | length }} models. <script>alert(1)</script>\n",
-    "data": ("## Our SageMaker run\n\nA convolution computes $y = \\sum_i w_i x_i$ on {{ dataset.n_train | num }} images.\n\n"
-             "![The training curve of our run](../images/run.png)\n\n"
-             "$$\n\\mathrm{error} = 1 - {{ models.cnn_k3.test_accuracy | num(4) }}\n$$\n\n"
-             "| model | test accuracy |\n|---|---|\n| CNN | {{ models.cnn_k3 | pct_pm }} |\n\nMeasured here.[^1]\n\n"
-             "[^1]: By this very run.\n"),
+    "data": (
+        "## Our SageMaker run\n\nA convolution computes $y = \\sum_i w_i x_i$ on {{ dataset.n_train | num }} images.\n\n"
+        "![The training curve of our run](../images/run.png)\n\n"
+        "$$\n\\mathrm{error} = 1 - {{ models.cnn_k3.test_accuracy | num(4) }}\n$$\n\n"
+        "| model | test accuracy |\n|---|---|\n| CNN | {{ models.cnn_k3 | pct_pm }} |\n\nMeasured here.[^1]\n\n"
+        "[^1]: By this very run.\n"
+    ),
     "q1": "Our own answer: the CNN's error was {{ models.cnn_k3.test_error | pct }}, the baseline's "
-          "{{ models.baseline.test_error | pct }}.\n",
+    "{{ models.baseline.test_error | pct }}.\n",
     "conclusion": "In conclusion, the gain was {{ comparison.accuracy_gain_pp | pp }}.\n",
 }
 IMAGE_SIZE = (48, 36)

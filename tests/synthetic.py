@@ -174,11 +174,13 @@ class Scenario:
     # (None: the same as with the protocol's reshuffling).
     baseline_fixed_order: tuple[int, ...] | None = None
     # Training-set size -> (baseline mistakes per seed, CNN mistakes per seed); the main runs are the full size.
-    efficiency: dict = field(default_factory=lambda: {
-        1000: ((150, 150, 150), (80, 80, 80)),
-        5000: ((80, 80, 80), (35, 35, 35)),
-        20000: ((45, 45, 45), (18, 18, 18)),
-    })
+    efficiency: dict = field(
+        default_factory=lambda: {
+            1000: ((150, 150, 150), (80, 80, 80)),
+            5000: ((80, 80, 80), (35, 35, 35)),
+            20000: ((45, 45, 45), (18, 18, 18)),
+        }
+    )
     full_size: int = 54000
     train_counts: tuple[int, ...] = (60,) * 10
     epochs: int = 10
@@ -199,8 +201,14 @@ class Built:
 
     def summary(self, lang: str = "en") -> dict:
         return summarize(
-            self.dataset, describe_dataset(self.dataset), self.trained, self.probes, self.settings, lang,
-            "cnn-report build --out report.pdf", {"data": 1.0, "eda": 0.5},
+            self.dataset,
+            describe_dataset(self.dataset),
+            self.trained,
+            self.probes,
+            self.settings,
+            lang,
+            "cnn-report build --out report.pdf",
+            {"data": 1.0, "eda": 0.5},
         )
 
 
@@ -212,41 +220,78 @@ def build(scenario: Scenario = Scenario()) -> Built:
 
     def fits(name: str, mistakes: tuple[int, ...], losses: tuple[float, ...], layers: list[dict], **extra) -> ModelFits:
         assert len(mistakes) == count, f"{name}: {len(mistakes)} fits for {count} seeds"
-        return ModelFits(name, tuple(
-            model_fit(name, wrong, loss, y_test, layers=layers, params=scenario.params.get(name),
-                      epochs=scenario.epochs, seconds=scenario.seconds.get(name, 60.0), kernel=kernel_of.get(name), **extra)
-            for wrong, loss in zip(mistakes, losses)
-        ))
+        return ModelFits(
+            name,
+            tuple(
+                model_fit(
+                    name,
+                    wrong,
+                    loss,
+                    y_test,
+                    layers=layers,
+                    params=scenario.params.get(name),
+                    epochs=scenario.epochs,
+                    seconds=scenario.seconds.get(name, 60.0),
+                    kernel=kernel_of.get(name),
+                    **extra,
+                )
+                for wrong, loss in zip(mistakes, losses)
+            ),
+        )
 
     values = scenario.values if scenario.values is not None else tuple(scenario.kernels)
-    design = Design(cnn=scenario.cnn or DEFAULT_CNN,
-                    experiment=Experiment(scenario.vary, tuple(sorted(values)) if scenario.vary == "kernel" else values))
+    design = Design(
+        cnn=scenario.cnn or DEFAULT_CNN,
+        experiment=Experiment(scenario.vary, tuple(sorted(values)) if scenario.vary == "kernel" else values),
+    )
     main, networks = design.main_name, design.networks()
-    value_of = {variant.name: variant.value for variant in design.variants()} | {main: main_value(design.cnn, scenario.vary)}
+    value_of = {variant.name: variant.value for variant in design.variants()} | {
+        main: main_value(design.cnn, scenario.vary)
+    }
     # Each CNN's first kernel size: its value in a kernel experiment; the other experiments vary the course's 3x3 CNN.
     kernel_of = {name: value if scenario.vary == "kernel" else 3 for name, value in value_of.items()}
-    models = {BASE: fits(BASE, scenario.baseline, scenario.baseline_loss, baseline_layers(),
-                         final_accuracy=scenario.baseline_final, shift_curve=list(scenario.baseline_shift),
-                         wrong_digits=scenario.baseline_wrong_digits)}
+    models = {
+        BASE: fits(
+            BASE,
+            scenario.baseline,
+            scenario.baseline_loss,
+            baseline_layers(),
+            final_accuracy=scenario.baseline_final,
+            shift_curve=list(scenario.baseline_shift),
+            wrong_digits=scenario.baseline_wrong_digits,
+        )
+    }
     for name, network in networks.items():
         if name == BASE:
             continue
         is_main = name == main
-        models[name] = fits(name, scenario.kernels[value_of[name]], scenario.cnn_loss, _cnn_layers(network, kernel_of[name] if scenario.vary == "kernel" else None),
-                            final_accuracy=scenario.cnn_final if is_main else (0.99, 0.98),
-                            shift_curve=list(scenario.cnn_shift) if is_main else None,
-                            wrong_digits=scenario.cnn_wrong_digits if is_main else None)
+        models[name] = fits(
+            name,
+            scenario.kernels[value_of[name]],
+            scenario.cnn_loss,
+            _cnn_layers(network, kernel_of[name] if scenario.vary == "kernel" else None),
+            final_accuracy=scenario.cnn_final if is_main else (0.99, 0.98),
+            shift_curve=list(scenario.cnn_shift) if is_main else None,
+            wrong_digits=scenario.cnn_wrong_digits if is_main else None,
+        )
     trained = TrainedModels(models=models, design=design, seeds=scenario.seeds)
 
     losses = {BASE: scenario.baseline_loss, main: scenario.cnn_loss}
     layers = {BASE: baseline_layers(), main: models[main].first.layers}
-    permuted = {BASE: fits(BASE, scenario.baseline_permuted, losses[BASE], layers[BASE]),
-                main: fits(main, scenario.cnn_permuted, losses[main], layers[main])}
-    by_size = {size: {BASE: fits(BASE, base, losses[BASE], layers[BASE]), main: fits(main, cnn, losses[main], layers[main])}
-               for size, (base, cnn) in scenario.efficiency.items()}
+    permuted = {
+        BASE: fits(BASE, scenario.baseline_permuted, losses[BASE], layers[BASE]),
+        main: fits(main, scenario.cnn_permuted, losses[main], layers[main]),
+    }
+    by_size = {
+        size: {BASE: fits(BASE, base, losses[BASE], layers[BASE]), main: fits(main, cnn, losses[main], layers[main])}
+        for size, (base, cnn) in scenario.efficiency.items()
+    }
     by_size[scenario.full_size] = {BASE: models[BASE], main: models[main]}
-    probes = ProbeResults(permuted=permuted, by_training_size=by_size,
-                          fixed_order=fits(BASE, scenario.baseline_fixed_order or scenario.baseline, losses[BASE], layers[BASE]))
+    probes = ProbeResults(
+        permuted=permuted,
+        by_training_size=by_size,
+        fixed_order=fits(BASE, scenario.baseline_fixed_order or scenario.baseline, losses[BASE], layers[BASE]),
+    )
     settings = TrainingSettings(epochs=scenario.epochs, limit_train=scenario.limit_train, seed=scenario.seeds[0])
     return Built(dataset=dataset, trained=trained, probes=probes, settings=settings)
 
@@ -256,8 +301,15 @@ def _cnn_layers(network: Network, kernel_size: int | None) -> list[dict]:
     from the spec (the wording tests over other variables check words, not parameter counts)."""
     if kernel_size is not None:
         return cnn_layers(kernel_size)
-    return [{"name": shape.name, "type": "dense" if shape.type == "output" else shape.type,
-             "output_shape": list(shape.output_shape), "params": shape.params} for shape in layer_shapes(network)]
+    return [
+        {
+            "name": shape.name,
+            "type": "dense" if shape.type == "output" else shape.type,
+            "output_shape": list(shape.output_shape),
+            "params": shape.params,
+        }
+        for shape in layer_shapes(network)
+    ]
 
 
 def blank_figures() -> Figures:

@@ -94,7 +94,11 @@ def make_figures(dataset: Dataset, eda: EdaResults, trained: TrainedModels, summ
             translation=probes.plot_translation(summary["probes"]["translation"], looks, _, numbers),
             permutation=probes.plot_permutation(summary["probes"]["permutation"], looks, _, numbers),
             data_efficiency=probes.plot_data_efficiency(summary["probes"]["data_efficiency"], looks, _, numbers),
-            parameter_efficiency=probes.plot_parameter_efficiency(summary["probes"]["parameter_efficiency"], looks, _, numbers),
+            parameter_efficiency=probes.plot_parameter_efficiency(
+                summary["probes"]["parameter_efficiency"], looks, _, numbers
+            ),
             filters=inside.plot_filters(main.probes["conv1_filters"]),
-            feature_maps=inside.plot_feature_maps(dataset, main.probes["feature_maps"], summary["probes"]["inside"]["layers"], _),
+            feature_maps=inside.plot_feature_maps(
+                dataset, main.probes["feature_maps"], summary["probes"]["inside"]["layers"], _
+            ),
         )

@@ -25,22 +25,36 @@ def plot_learning_curves(models: Mapping, looks: ModelLooks, _: Translate, numbe
     for name in looks.probed:
         model = models[name]
         colour, label, marker = looks.colour(name), looks.name(name), looks.marker(name)
-        for key, axis, style in (("accuracy", accuracy_axis, "train"), ("val_accuracy", accuracy_axis, "validation"),
-                                 ("loss", loss_axis, "train"), ("val_loss", loss_axis, "validation")):
+        for key, axis, style in (
+            ("accuracy", accuracy_axis, "train"),
+            ("val_accuracy", accuracy_axis, "validation"),
+            ("loss", loss_axis, "train"),
+            ("val_loss", loss_axis, "validation"),
+        ):
             if key not in model["history"]:
                 continue
             mean = np.array(model["history"][key])
             epochs = np.arange(1, len(mean) + 1)
             validation = style == "validation"
             # Markers on both, open for training: with a single epoch there is no line to tell them apart.
-            axis.plot(epochs, mean, color=colour, linestyle="-" if validation else "--", marker=marker,
-                      markersize=3.5, markerfacecolor=colour if validation else "white", label=f"{label}, {splits[style]}")
+            axis.plot(
+                epochs,
+                mean,
+                color=colour,
+                linestyle="-" if validation else "--",
+                marker=marker,
+                markersize=3.5,
+                markerfacecolor=colour if validation else "white",
+                label=f"{label}, {splits[style]}",
+            )
             seeds = np.array([seed["history"][key] for seed in model["per_seed"]])
             if len(seeds) > 1:
                 # The band spans the seeds' lowest to highest value at each epoch.
                 axis.fill_between(epochs, seeds.min(axis=0), seeds.max(axis=0), color=colour, alpha=0.15, linewidth=0)
             # Whole epochs only: a default locator invents fractional ones, around a single epoch most of all.
-            axis.xaxis.set_major_locator(ticker.FixedLocator(epochs) if len(epochs) <= 12 else ticker.MaxNLocator(integer=True))
+            axis.xaxis.set_major_locator(
+                ticker.FixedLocator(epochs) if len(epochs) <= 12 else ticker.MaxNLocator(integer=True)
+            )
     accuracy_axis.set_title(_("accuracy"))
     loss_axis.set_title(_("cross-entropy loss"))
     for axis in (accuracy_axis, loss_axis):
@@ -77,7 +91,9 @@ def _draw_confusion_matrix(axis: plt.Axes, matrix: np.ndarray, _: Translate) -> 
         else:
             # Each count in whichever of black and white contrasts more with its cell.
             colour, weight = ink_on(shades(scale(count))), "bold"
-        axis.text(column, row, str(count), ha="center", va="center", fontsize=MIN_FONT_SIZE, color=colour, fontweight=weight)
+        axis.text(
+            column, row, str(count), ha="center", va="center", fontsize=MIN_FONT_SIZE, color=colour, fontweight=weight
+        )
     axis.set_xticks(range(10))
     axis.set_yticks(range(10))
     axis.tick_params(length=0)

@@ -15,7 +15,10 @@ def show_mosaic(axis: plt.Axes, images: np.ndarray, columns: int, **imshow_optio
     mosaic = np.full((rows * (height + GAP) - GAP, columns * (width + GAP) - GAP), np.nan)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
-        mosaic[row * (height + GAP) : row * (height + GAP) + height, column * (width + GAP) : column * (width + GAP) + width] = image
+        mosaic[
+            row * (height + GAP) : row * (height + GAP) + height,
+            column * (width + GAP) : column * (width + GAP) + width,
+        ] = image
     colours = plt.get_cmap(imshow_options.pop("cmap")).with_extremes(bad="white")
     axis.imshow(mosaic, cmap=colours, **imshow_options)
     axis.set_xticks([])

@@ -20,7 +20,9 @@ def plot_translation(translation: Mapping, looks: ModelLooks, _: Translate, numb
     for name in looks.probed:
         curve = translation["models"][name]
         mean = 100 * np.array(curve["mean"])
-        axis.plot(distances, mean, marker=looks.marker(name), markersize=3.5, color=looks.colour(name), label=looks.name(name))
+        axis.plot(
+            distances, mean, marker=looks.marker(name), markersize=3.5, color=looks.colour(name), label=looks.name(name)
+        )
         if curve["std"] is not None:
             spread = 100 * np.array(curve["std"])
             axis.fill_between(distances, mean - spread, mean + spread, color=looks.colour(name), alpha=0.2, linewidth=0)
@@ -40,8 +42,17 @@ def plot_permutation(permutation: Mapping, looks: ModelLooks, _: Translate, numb
     for offset, key, hatch in ((-width / 2, "original", None), (width / 2, "permuted", "///")):
         values = [100 * permutation["models"][name][key] for name in names]
         errors = [100 * (permutation["models"][name][f"{key}_std"] or 0.0) for name in names]
-        bars = axis.bar(positions + offset, values, width, yerr=errors, capsize=3, hatch=hatch,
-                        color=[looks.colour(name) for name in names], edgecolor="white", alpha=0.9 if key == "original" else 0.6)
+        bars = axis.bar(
+            positions + offset,
+            values,
+            width,
+            yerr=errors,
+            capsize=3,
+            hatch=hatch,
+            color=[looks.colour(name) for name in names],
+            edgecolor="white",
+            alpha=0.9 if key == "original" else 0.6,
+        )
         # The values themselves: on an axis from zero a drop of a few points is short, and it should still be read.
         axis.bar_label(bars, [numbers.percent(value / 100, 1) for value in values], padding=2, fontsize=MIN_FONT_SIZE)
     # Bars are lengths: the axis starts at zero, so their heights compare honestly.
@@ -51,8 +62,10 @@ def plot_permutation(permutation: Mapping, looks: ModelLooks, _: Translate, numb
     axis.set_ylabel(_("test accuracy (%)"))
     axis.grid(axis="x", visible=False)
     # The legend explains the hatching, in grey: the colours already name the models.
-    handles = [matplotlib.patches.Patch(facecolor="#999999", edgecolor="white", label=_("original pixels")),
-               matplotlib.patches.Patch(facecolor="#bbbbbb", edgecolor="white", hatch="///", label=_("permuted pixels"))]
+    handles = [
+        matplotlib.patches.Patch(facecolor="#999999", edgecolor="white", label=_("original pixels")),
+        matplotlib.patches.Patch(facecolor="#bbbbbb", edgecolor="white", hatch="///", label=_("permuted pixels")),
+    ]
     legend_above(axis, handles=handles)
     return to_image(figure, numbers)
 
@@ -64,8 +77,16 @@ def plot_data_efficiency(efficiency: Mapping, looks: ModelLooks, _: Translate, n
         points = efficiency["models"][name]
         mean = np.array([100 * point["test_accuracy"] for point in points])
         spread = np.array([100 * (point["test_accuracy_std"] or 0.0) for point in points])
-        axis.errorbar(sizes, mean, yerr=spread, marker=looks.marker(name), markersize=3.5, capsize=3, color=looks.colour(name),
-                      label=looks.name(name))
+        axis.errorbar(
+            sizes,
+            mean,
+            yerr=spread,
+            marker=looks.marker(name),
+            markersize=3.5,
+            capsize=3,
+            color=looks.colour(name),
+            label=looks.name(name),
+        )
     axis.set_xscale("log")
     axis.set_xticks(sizes, [numbers.integer(size) for size in sizes])
     axis.minorticks_off()
@@ -82,9 +103,15 @@ def plot_parameter_efficiency(points: list[dict], looks: ModelLooks, _: Translat
     markers = "osD^vP"
     for position, point in enumerate(points):
         name = point["name"]
-        axis.errorbar(point["params"] / 1000, 100 * point["test_accuracy"], yerr=100 * (point["test_accuracy_std"] or 0.0),
-                      marker=markers[position % len(markers)], capsize=3, color=looks.colour(name),
-                      label=looks.name(name))
+        axis.errorbar(
+            point["params"] / 1000,
+            100 * point["test_accuracy"],
+            yerr=100 * (point["test_accuracy_std"] or 0.0),
+            marker=markers[position % len(markers)],
+            capsize=3,
+            color=looks.colour(name),
+            label=looks.name(name),
+        )
     axis.set_xlabel(_("parameters (thousands)"))
     axis.set_ylabel(_("test accuracy (%)"))
     axis.xaxis.set_major_locator(ticker.MaxNLocator(4))

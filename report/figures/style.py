@@ -80,4 +80,6 @@ class ModelLooks:
 
 def legend_above(axis: plt.Axes, columns: int = 2, **options) -> None:
     """A legend in a row above the plotting area, where it cannot cover data."""
-    axis.legend(frameon=False, ncols=columns, loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2, **options)
+    axis.legend(
+        frameon=False, ncols=columns, loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2, **options
+    )

@@ -63,8 +63,10 @@ def to_image(figure: plt.Figure, numbers: NumberFormat | None = None) -> Image:
         # Explicit labels (fixed formatters) are left as drawn; shared axes share a formatter, wrapped once.
         for axis in figure.axes:
             for scale in (axis.xaxis, axis.yaxis):
-                for get, put in ((scale.get_major_formatter, scale.set_major_formatter),
-                                 (scale.get_minor_formatter, scale.set_minor_formatter)):
+                for get, put in (
+                    (scale.get_major_formatter, scale.set_major_formatter),
+                    (scale.get_minor_formatter, scale.set_minor_formatter),
+                ):
                     formatter = get()
                     if not isinstance(formatter, (ticker.FixedFormatter, ticker.NullFormatter, LocalizedFormatter)):
                         put(LocalizedFormatter(formatter, numbers.decimal_point))

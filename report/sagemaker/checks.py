@@ -111,11 +111,15 @@ def parse_bucket(uri: str) -> S3Location:
 
 def check_schedule_expression(expression: str) -> str:
     """An EventBridge Scheduler ``cron(...)`` (six fields) or ``rate(...)`` expression."""
-    expected = 'expected cron(minutes hours day-of-month month day-of-week year), e.g. "cron(0 6 ? * MON *)", or rate(7 days)'
+    expected = (
+        'expected cron(minutes hours day-of-month month day-of-week year), e.g. "cron(0 6 ? * MON *)", or rate(7 days)'
+    )
     rate = _RATE.match(expression or "")
     if rate:
         if (int(rate.group("value")) == 1) == rate.group("unit").endswith("s") or int(rate.group("value")) == 0:
-            raise SageMakerError(f"--cron {expression!r}: use a positive number, singular for 1 (rate(1 day), rate(7 days))")
+            raise SageMakerError(
+                f"--cron {expression!r}: use a positive number, singular for 1 (rate(1 day), rate(7 days))"
+            )
         return expression
     cron = _CRON.match(expression or "")
     if not cron:
@@ -133,21 +137,27 @@ def check_schedule_expression(expression: str) -> str:
 def check_name(name: str, option: str) -> str:
     """A name SageMaker and EventBridge Scheduler both accept: letters, digits and inner hyphens, at most 63."""
     if not _NAME.match(name or ""):
-        raise SageMakerError(f"{option} {name!r}: use 1-63 letters, digits and hyphens, starting and ending with a letter or digit")
+        raise SageMakerError(
+            f"{option} {name!r}: use 1-63 letters, digits and hyphens, starting and ending with a letter or digit"
+        )
     return name
 
 
 def check_instance_type(instance_type: str) -> str:
     """A SageMaker instance type (``ml.<family>.<size>``); whether the account may use it is AWS's to say."""
     if not _INSTANCE_TYPE.match(instance_type or ""):
-        raise SageMakerError(f"--instance-type {instance_type!r} is not a SageMaker instance type such as {DEFAULT_INSTANCE_TYPE}")
+        raise SageMakerError(
+            f"--instance-type {instance_type!r} is not a SageMaker instance type such as {DEFAULT_INSTANCE_TYPE}"
+        )
     return instance_type
 
 
 def check_max_hours(max_hours: float) -> float:
     """The longest a job may run, in hours: more than 0 and at most 120."""
     if not 0 < max_hours <= 120:
-        raise SageMakerError(f"--max-hours {max_hours}: choose more than 0 and at most 120 (SageMaker's limit is 5 days)")
+        raise SageMakerError(
+            f"--max-hours {max_hours}: choose more than 0 and at most 120 (SageMaker's limit is 5 days)"
+        )
     return max_hours
 
 

@@ -64,7 +64,6 @@ def encode_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, s
     return {str(name): json.dumps(value) for name, value in hyperparameters.items()}
 
 
-
 def training_job_request(
     launch: Launch,
     source_uri: str,
@@ -99,7 +98,11 @@ def training_job_request(
             {
                 "ChannelName": CHANNEL,
                 "DataSource": {
-                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": data_uri, "S3DataDistributionType": "FullyReplicated"}
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": data_uri,
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
                 },
                 "InputMode": "File",
             }
@@ -126,7 +129,11 @@ def pipeline_definition(launch: Launch, source_uri: str, data_uri: str, parallel
         for spec in plan_models(launch.design):
             arguments = training_job_request(launch, source_uri, data_uri, "steps", {MODEL_HYPERPARAMETER: spec.name})
             steps.append({"Name": f"Train-{spec.name}", "Type": "Training", "Arguments": arguments})
-    report_step = {"Name": "BuildReport", "Type": "Training", "Arguments": training_job_request(launch, source_uri, data_uri)}
+    report_step = {
+        "Name": "BuildReport",
+        "Type": "Training",
+        "Arguments": training_job_request(launch, source_uri, data_uri),
+    }
     if steps:
         report_step["DependsOn"] = [step["Name"] for step in steps]
     return {"Version": PIPELINE_SCHEMA_VERSION, "Metadata": {}, "Parameters": [], "Steps": steps + [report_step]}

@@ -65,7 +65,9 @@ def main() -> None:
         if len(sdists) != 1:
             sys.exit(f"entry: expected one cnn-report sdist (cnn[-_]report-*.tar.gz) in {here}, found {len(sdists)}")
         _pip("install", "--no-deps", sdists[0])
-        requirements = select_requirements(metadata.requires(DISTRIBUTION) or [], importlib.util.find_spec("tensorflow") is not None)
+        requirements = select_requirements(
+            metadata.requires(DISTRIBUTION) or [], importlib.util.find_spec("tensorflow") is not None
+        )
         if requirements:
             _pip("install", *requirements)
     # The student's project, packed beside this file by the launcher: building
@@ -113,13 +115,18 @@ def _install_system_packages() -> None:
         return
     manager = next((name for name in SYSTEM_PACKAGES if shutil.which(name)), None)
     if manager is None or os.geteuid() != 0:
-        print(f"entry: {', '.join(missing)} missing and cannot be installed here; the PDF will fail or use other fonts",
-              file=sys.stderr, flush=True)
+        print(
+            f"entry: {', '.join(missing)} missing and cannot be installed here; the PDF will fail or use other fonts",
+            file=sys.stderr,
+            flush=True,
+        )
         return
     print(f"entry: installing {', '.join(missing)} with {manager}", flush=True)
     if manager == "apt-get":
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *SYSTEM_PACKAGES[manager]], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *SYSTEM_PACKAGES[manager]], check=True
+        )
     else:
         subprocess.run([manager, "install", "-y", "-q", *SYSTEM_PACKAGES[manager]], check=True)
 

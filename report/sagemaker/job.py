@@ -123,8 +123,9 @@ def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob
     )
 
 
-def run_training_job(job: TrainingJob, options: Mapping[str, object], project: Project | None,
-                     progress: BuildProgress | None = None) -> BuildOutputs | None:
+def run_training_job(
+    job: TrainingJob, options: Mapping[str, object], project: Project | None, progress: BuildProgress | None = None
+) -> BuildOutputs | None:
     """Build the report as the job's contract says; a model step only fills the cache and returns None.
 
     ``options`` are those the command line gave; the job's places and then
@@ -184,7 +185,9 @@ def train_model(config: BuildConfig, model: str, job: TrainingJob, progress: Bui
     run_fits(fits, dataset, cache, jobs=config.resolved_jobs, force=config.force, events=progress)
     kept = [fit for fit in fits if fit.keep_model]
     for fit in kept:
-        deliver_model(cache.model_path(fit_key(fit.spec, fit.settings, dataset.sha256)), job.model_dir / f"{model}.keras")
+        deliver_model(
+            cache.model_path(fit_key(fit.spec, fit.settings, dataset.sha256)), job.model_dir / f"{model}.keras"
+        )
 
 
 def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, object]:
@@ -207,7 +210,9 @@ def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, ob
             )
         if field == MODEL_HYPERPARAMETER:
             if not isinstance(value, str) or not value.strip():
-                raise SageMakerError(f"hyperparameter {name}={value!r}: expected a model name such as baseline or cnn_k5")
+                raise SageMakerError(
+                    f"hyperparameter {name}={value!r}: expected a model name such as baseline or cnn_k5"
+                )
             parsed[field] = value.strip()
             continue
         if field not in JOB_OPTIONS:

@@ -111,8 +111,14 @@ def run_report_job(
     data_uri = stage_data(aws, launch.location, data)
     with tempfile.TemporaryDirectory(prefix="cnn-report-sagemaker-") as workdir:
         source_uri = stage_source(aws, launch.location, Path(workdir), source, project=launch.project)
-        aws.send("sagemaker", "CreateTrainingJob", {"TrainingJobName": job_name, **training_job_request(launch, source_uri, data_uri)})
-    echo(f"{'Would start' if aws.dry_run else 'Started'} training job {job_name} ({launch.instance_type}) in {launch.region}")
+        aws.send(
+            "sagemaker",
+            "CreateTrainingJob",
+            {"TrainingJobName": job_name, **training_job_request(launch, source_uri, data_uri)},
+        )
+    echo(
+        f"{'Would start' if aws.dry_run else 'Started'} training job {job_name} ({launch.instance_type}) in {launch.region}"
+    )
     if not wait:
         return []
     job = wait_for_training_job(aws, job_name, poll_seconds=poll_seconds, echo=echo)
@@ -131,7 +137,10 @@ def wait_for_training_job(
     last = None
     while True:
         job = aws.send(
-            "sagemaker", "DescribeTrainingJob", {"TrainingJobName": job_name}, when=f"every {poll_seconds:g} s until the job ends"
+            "sagemaker",
+            "DescribeTrainingJob",
+            {"TrainingJobName": job_name},
+            when=f"every {poll_seconds:g} s until the job ends",
         )
         if job is None:
             return None
@@ -146,16 +155,23 @@ def wait_for_training_job(
         sleep(poll_seconds)
     if status[0] != "Completed":
         reason = job.get("FailureReason") or "no reason given"
-        raise SageMakerError(f"training job {job_name} {status[0].lower()}: {reason} (logs: CloudWatch /aws/sagemaker/TrainingJobs)")
+        raise SageMakerError(
+            f"training job {job_name} {status[0].lower()}: {reason} (logs: CloudWatch /aws/sagemaker/TrainingJobs)"
+        )
     return job
 
 
-def download_report(aws: AwsRequests, job: dict | None, job_name: str, location: S3Location, out_dir: Path) -> list[Path]:
+def download_report(
+    aws: AwsRequests, job: dict | None, job_name: str, location: S3Location, out_dir: Path
+) -> list[Path]:
     """Fetch the job's output archive and unpack report.pdf, .html and .json into ``out_dir``."""
     output_path = job["OutputDataConfig"]["S3OutputPath"] if job else location.uri("reports")
     match = S3_URI.match(output_path.rstrip("/") + f"/{job_name}/output/output.tar.gz")
     answer = aws.send(
-        "s3", "GetObject", {"Bucket": match.group("bucket"), "Key": match.group("prefix")}, when="once the job has completed"
+        "s3",
+        "GetObject",
+        {"Bucket": match.group("bucket"), "Key": match.group("prefix")},
+        when="once the job has completed",
     )
     if answer is None:
         return []
@@ -204,7 +220,9 @@ def schedule_report(
     exists = _pipeline_exists(aws, name)
     answer = None
     if aws.dry_run or not exists:
-        answer = aws.send("sagemaker", "CreatePipeline", pipeline, when="if ListPipelines finds no pipeline of this name")
+        answer = aws.send(
+            "sagemaker", "CreatePipeline", pipeline, when="if ListPipelines finds no pipeline of this name"
+        )
     if aws.dry_run or exists:
         answer = aws.send("sagemaker", "UpdatePipeline", pipeline, when="if ListPipelines finds the pipeline")
     # SageMaker writes pipeline names in lower case in ARNs; the real answer, when there is one, is authoritative.

@@ -42,7 +42,6 @@ class SourcePackage:
     digest: str
 
 
-
 def package_source(workdir: Path, project_dir: Path = PROJECT_DIR, project: Project | None = None) -> SourcePackage:
     """Build cnn-report's sdist and pack it with the entry script as the job's source directory.
 
@@ -61,7 +60,12 @@ def package_source(workdir: Path, project_dir: Path = PROJECT_DIR, project: Proj
     dist = workdir / "dist"
     dist.mkdir(parents=True, exist_ok=True)
     built = subprocess.run(
-        [sys.executable, "-c", "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))", str(dist)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
+            str(dist),
+        ],
         cwd=project_dir,
         capture_output=True,
         text=True,
@@ -103,7 +107,9 @@ def source_and_project_digest(project_dir: Path = PROJECT_DIR, project: Project 
     folder = project.folder.resolve()
     for path in project.files():
         content = path.read_bytes()
-        combined.update(path.relative_to(folder).as_posix().encode() + b"\0" + len(content).to_bytes(8, "big") + content)
+        combined.update(
+            path.relative_to(folder).as_posix().encode() + b"\0" + len(content).to_bytes(8, "big") + content
+        )
     return combined.hexdigest()
 
 
@@ -130,7 +136,11 @@ def stage_data(aws: AwsRequests, location: S3Location, data: Path | str | None) 
 
 
 def stage_source(
-    aws: AwsRequests, location: S3Location, workdir: Path, source: SourcePackage | None = None, project_dir: Path = PROJECT_DIR,
+    aws: AwsRequests,
+    location: S3Location,
+    workdir: Path,
+    source: SourcePackage | None = None,
+    project_dir: Path = PROJECT_DIR,
     project: Project | None = None,
 ) -> str:
     """The S3 URI of the job's source directory, packed and uploaded only if this exact source is not there yet.
@@ -145,7 +155,9 @@ def stage_source(
     return location.uri(*parts)
 
 
-def _upload_once(aws: AwsRequests, location: S3Location, parts: tuple[str, ...], file: Callable[[], Path], digest: str) -> None:
+def _upload_once(
+    aws: AwsRequests, location: S3Location, parts: tuple[str, ...], file: Callable[[], Path], digest: str
+) -> None:
     """Upload what ``file()`` makes under ``parts``, unless S3 holds an object there with the same sha256 already."""
     key = location.key(*parts)
     existing = aws.look_up("s3", "HeadObject", {"Bucket": location.bucket, "Key": key})

@@ -2,8 +2,8 @@
 
 The same dict is written to report.json, handed to the templates and read by
 the figures, so the PDF, the HTML and the JSON cannot disagree. Every fact the
-text states is computed here, where it is tested (tests/test_summary.py, and
-tests/test_wording.py through the rendered text), never in a template: the
+text states is computed here, where it is tested (tests/unit/report/summary/, and
+tests/unit/templates/test_wording.py through the rendered text), never in a template: the
 comparisons, the rankings, the rarest digit, the slowest variant, the products
 of shapes. One module per block of report.json:
 

@@ -18,7 +18,8 @@ def compare(trained: TrainedModels, models: dict, dataset: Dataset, settings: Tr
     """The baseline against the main CNN: gains and ratios, overfitting, the digit helped most, weight sharing."""
     baseline, cnn = models[trained.baseline.name], models[trained.cnn.name]
     per_class_gain = {
-        digit: cnn["per_class_accuracy"][digit] - baseline["per_class_accuracy"][digit] for digit in baseline["per_class_accuracy"]
+        digit: cnn["per_class_accuracy"][digit] - baseline["per_class_accuracy"][digit]
+        for digit in baseline["per_class_accuracy"]
     }
     most_helped = max(per_class_gain, key=lambda digit: (per_class_gain[digit], -int(digit)))
     conv1 = next(layer for layer in cnn["layers"] if layer["type"] == "conv")

@@ -73,5 +73,7 @@ def summarize_environment(command_line: str, stage_seconds: dict[str, float], jo
         "jobs": jobs,
         "stage_seconds": dict(stage_seconds),
         # The libraries in alphabetical order, case aside, as the appendix lists them.
-        "versions_sorted": sorted(([name, version] for name, version in versions.items()), key=lambda row: row[0].lower()),
+        "versions_sorted": sorted(
+            ([name, version] for name, version in versions.items()), key=lambda row: row[0].lower()
+        ),
     }

@@ -12,8 +12,10 @@ from report.summary.spread import differs_beyond_spread
 def summarize_experiment(trained: TrainedModels, models: dict) -> dict:
     """The controlled experiment: one entry per value, and the comparisons its written reading needs."""
     design = trained.design
-    variants = [summarize_variant(variant.value, variant.name, variant.is_main, models[variant.name], variant.network)
-                for variant in design.variants()]
+    variants = [
+        summarize_variant(variant.value, variant.name, variant.is_main, models[variant.name], variant.network)
+        for variant in design.variants()
+    ]
     accuracy = [variant["test_accuracy"] for variant in variants]
     # Ties go to the value listed first for the best (and the slowest) and to the one listed last for the worst (and
     # the fastest), so that variants that tie are never named both the best and the worst.
@@ -77,11 +79,16 @@ def summarize_variant(value, name: str, is_main: bool, model: dict, network: Net
         "test_mistakes": model["test_mistakes"],
         "train_seconds": model["train_seconds"],
         # The feature maps after each conv and pooling layer, and what reaches the dense layers.
-        "feature_maps": [{"name": layer["name"], "output_shape": layer["output_shape"]}
-                         for layer in maps if layer["type"] in ("conv", "maxpool", "avgpool")],
+        "feature_maps": [
+            {"name": layer["name"], "output_shape": layer["output_shape"]}
+            for layer in maps
+            if layer["type"] in ("conv", "maxpool", "avgpool")
+        ],
         "last_map": maps[-1]["output_shape"],
         "flattened": flat["output_shape"][0],
-        "conv_params": [{"name": layer["name"], "params": layer["params"]} for layer in layers if layer["type"] == "conv"],
+        "conv_params": [
+            {"name": layer["name"], "params": layer["params"]} for layer in layers if layer["type"] == "conv"
+        ],
         "conv_params_total": sum(layer["params"] for layer in layers if layer["type"] == "conv"),
         "dense_params": sum(layer["params"] for layer in layers if layer["type"] == "dense"),
         "output_params": layers[-1]["params"],

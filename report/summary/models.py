@@ -16,15 +16,17 @@ def summarize_model(fits: ModelFits, true_labels: np.ndarray, network: Network) 
     per_seed = []
     for fit in fits.fits:
         matrix = confusion_matrix(true_labels, fit.test_predictions)
-        per_seed.append({
-            "test_accuracy": fit.test_accuracy,
-            "test_loss": fit.test_loss,
-            "test_mistakes": int(matrix.sum() - matrix.trace()),
-            "train_seconds": fit.train_seconds,
-            "cached": fit.cached,
-            "per_class_accuracy": (matrix.diagonal() / matrix.sum(axis=1)).tolist(),
-            "history": fit.history,
-        })
+        per_seed.append(
+            {
+                "test_accuracy": fit.test_accuracy,
+                "test_loss": fit.test_loss,
+                "test_mistakes": int(matrix.sum() - matrix.trace()),
+                "train_seconds": fit.train_seconds,
+                "cached": fit.cached,
+                "per_class_accuracy": (matrix.diagonal() / matrix.sum(axis=1)).tolist(),
+                "history": fit.history,
+            }
+        )
     # Confusions and mistakes are shown for one trained model: the first seed's.
     first_matrix = confusion_matrix(true_labels, fits.first.test_predictions)
     return {
@@ -71,7 +73,9 @@ def top_confusions(matrix: np.ndarray) -> list[dict]:
     np.fill_diagonal(off_diagonal, 0)
     order = np.argsort(-off_diagonal, axis=None, kind="stable")[:TOP_CONFUSIONS]
     pairs = [np.unravel_index(index, matrix.shape) for index in order]
-    return [{"true": int(t), "predicted": int(p), "count": int(off_diagonal[t, p])} for t, p in pairs if off_diagonal[t, p]]
+    return [
+        {"true": int(t), "predicted": int(p), "count": int(off_diagonal[t, p])} for t, p in pairs if off_diagonal[t, p]
+    ]
 
 
 def typed_layers(layers: list[dict], network: Network) -> list[dict]:

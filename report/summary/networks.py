@@ -26,7 +26,11 @@ def summarize_networks(trained: TrainedModels, models: dict) -> dict:
             **summary,
             # What the wording about convolution and pooling needs to know of this network.
             "conv_layers": convs,
-            "pooling": "none" if not kinds else {"maxpool": "max", "avgpool": "avg"}[kinds.pop()] if len(kinds) == 1 else "mixed",
+            "pooling": "none"
+            if not kinds
+            else {"maxpool": "max", "avgpool": "avg"}[kinds.pop()]
+            if len(kinds) == 1
+            else "mixed",
             "pool_sizes": sorted({layer["size"] for layer in pools if "size" in layer}),
             "global_pool": any(layer["type"] == "globalavgpool" for layer in layers),
             "has_why": any(layer.get("why") for layer in layers),
@@ -36,7 +40,10 @@ def summarize_networks(trained: TrainedModels, models: dict) -> dict:
             # The last feature map, what the dense head receives (None for a network without one).
             "last_map": maps[-1]["output_shape"] if maps else None,
             # Each conv layer's positions, where its filters are applied: its output's height × width.
-            "conv_positions": {layer["name"]: layer["output_shape"][0] * layer["output_shape"][1]
-                               for layer in layers if layer["type"] == "conv"},
+            "conv_positions": {
+                layer["name"]: layer["output_shape"][0] * layer["output_shape"][1]
+                for layer in layers
+                if layer["type"] == "conv"
+            },
         }
     return {**summaries, "default": trained.design.is_default}

@@ -4,7 +4,7 @@ The student's notes are checked against it before any training starts: a
 placeholder that names nothing here names nothing in the real report. The
 stand-in results are made for exactly the models, seeds and probes the build
 plans and go through :func:`report.summary.document.summarize` itself, so the
-structure cannot drift from the real one (tests/test_project.py compares the
+structure cannot drift from the real one (tests/system/test_project.py compares the
 two). No number of theirs reaches a report.
 """
 
@@ -44,8 +44,10 @@ def summarize_plan(
     """The report.json this build will write, with stand-in numbers for everything training measures."""
     specs = plan_models(design)
     models = {
-        spec.name: ModelFits(spec.name, tuple(_stand_in_result(spec, dataset, settings, rank, seed_index)
-                                               for seed_index in range(len(seeds))))
+        spec.name: ModelFits(
+            spec.name,
+            tuple(_stand_in_result(spec, dataset, settings, rank, seed_index) for seed_index in range(len(seeds))),
+        )
         for rank, spec in enumerate(specs)
     }
     trained = TrainedModels(models=models, design=design, seeds=tuple(seeds))
@@ -59,7 +61,9 @@ def summarize_plan(
     return summarize(dataset, eda, trained, probes, settings, lang, command_line, stage_seconds)
 
 
-def _stand_in_result(spec: ModelSpec, dataset: Dataset, settings: TrainingSettings, rank: int, seed_index: int) -> FitResult:
+def _stand_in_result(
+    spec: ModelSpec, dataset: Dataset, settings: TrainingSettings, rank: int, seed_index: int
+) -> FitResult:
     """A plausible, non-degenerate result for ``spec``: every model and seed differ a little, none is perfect."""
     accuracy = 0.9 + 0.01 * rank + 0.001 * seed_index
     predictions = dataset.y_test.copy()
@@ -102,10 +106,14 @@ def _stand_in_layers(network: Network) -> list[dict]:
     conv layer before the output, enough for the report's structure.
     """
     if network.builder is None:
-        return [{"name": shape.name, "type": shape.type, "output_shape": list(shape.output_shape), "params": shape.params}
-                for shape in layer_shapes(network)]
+        return [
+            {"name": shape.name, "type": shape.type, "output_shape": list(shape.output_shape), "params": shape.params}
+            for shape in layer_shapes(network)
+        ]
     layers = [{"name": "image", "type": "input", "output_shape": [28, 28, 1], "params": 0}]
     if network.role == "cnn":
         layers.append({"name": "conv", "type": "conv", "output_shape": [26, 26, 1], "params": 10})
-    return layers + [{"name": "flatten", "type": "flatten", "output_shape": [676], "params": 0},
-                     {"name": "probabilities", "type": "output", "output_shape": [10], "params": 6770}]
+    return layers + [
+        {"name": "flatten", "type": "flatten", "output_shape": [676], "params": 0},
+        {"name": "probabilities", "type": "output", "output_shape": [10], "params": 6770},
+    ]

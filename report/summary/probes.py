@@ -25,8 +25,12 @@ def summarize_probes(trained: TrainedModels, probes: ProbeResults, models: dict,
         "inside": summarize_inside(trained.cnn.first.probes, models[cnn_name]["layers"]),
         "epoch_order": summarize_epoch_order(trained.baseline, probes.fixed_order, trained.seeds),
         "parameter_efficiency": [
-            {"name": name, "params": model["params"], "test_accuracy": model["test_accuracy"],
-             "test_accuracy_std": model["test_accuracy_std"]}
+            {
+                "name": name,
+                "params": model["params"],
+                "test_accuracy": model["test_accuracy"],
+                "test_accuracy_std": model["test_accuracy_std"],
+            }
             for name, model in models.items()
         ],
     }
@@ -37,12 +41,16 @@ def summarize_translation(trained: TrainedModels, base_name: str, cnn_name: str)
     translation = {}
     for name, fits in trained.models.items():
         # (seeds, directions, distances) -> mean over directions per seed, then mean and spread over seeds.
-        curves = np.array([[fit.probes["shift_accuracy"][direction] for direction in SHIFT_DIRECTIONS] for fit in fits.fits])
+        curves = np.array(
+            [[fit.probes["shift_accuracy"][direction] for direction in SHIFT_DIRECTIONS] for fit in fits.fits]
+        )
         per_seed = curves.mean(axis=1)
         translation[name] = {
             "mean": per_seed.mean(axis=0).tolist(),
             "std": per_seed.std(axis=0, ddof=1).tolist() if len(per_seed) > 1 else None,
-            "by_direction": {direction: curves[:, index].mean(axis=0).tolist() for index, direction in enumerate(SHIFT_DIRECTIONS)},
+            "by_direction": {
+                direction: curves[:, index].mean(axis=0).tolist() for index, direction in enumerate(SHIFT_DIRECTIONS)
+            },
         }
     baseline_curve, cnn_curve = translation[base_name]["mean"], translation[cnn_name]["mean"]
     shift_gaps = [100 * (c - b) for b, c in zip(baseline_curve, cnn_curve)]
@@ -56,12 +64,16 @@ def summarize_translation(trained: TrainedModels, base_name: str, cnn_name: str)
         "cnn_degrades_slower": shift_gaps[SMALL_SHIFT] > shift_gaps[0],
         # The first shift at which each model keeps less than the threshold's accuracy (None: never within MAX_SHIFT).
         "threshold": SHIFT_ACCURACY_THRESHOLD,
-        "baseline_below_threshold_at": next((d for d, a in enumerate(baseline_curve) if a < SHIFT_ACCURACY_THRESHOLD), None),
+        "baseline_below_threshold_at": next(
+            (d for d, a in enumerate(baseline_curve) if a < SHIFT_ACCURACY_THRESHOLD), None
+        ),
         "cnn_below_threshold_at": next((d for d, a in enumerate(cnn_curve) if a < SHIFT_ACCURACY_THRESHOLD), None),
     }
 
 
-def summarize_permutation(permuted: dict[str, ModelFits], models: dict, base_name: str, cnn_name: str, pixels: int) -> dict:
+def summarize_permutation(
+    permuted: dict[str, ModelFits], models: dict, base_name: str, cnn_name: str, pixels: int
+) -> dict:
     """Each probed model retrained on permuted pixels against its original fits, and the CNN's edge that remains."""
     permutation = {}
     for name, permuted_fits in permuted.items():
@@ -73,7 +85,10 @@ def summarize_permutation(permuted: dict[str, ModelFits], models: dict, base_nam
             "permuted_std": shuffled["test_accuracy_std"],
             "change_pp": 100 * (shuffled["test_accuracy"] - original["test_accuracy"]),
             "change_beyond_spread": differs_beyond_spread(
-                shuffled["test_accuracy"], shuffled["test_accuracy_std"], original["test_accuracy"], original["test_accuracy_std"]
+                shuffled["test_accuracy"],
+                shuffled["test_accuracy_std"],
+                original["test_accuracy"],
+                original["test_accuracy_std"],
             ),
         }
     base, cnn = permutation[base_name], permutation[cnn_name]
@@ -82,7 +97,9 @@ def summarize_permutation(permuted: dict[str, ModelFits], models: dict, base_nam
         "models": permutation,
         "cnn_still_better": cnn["permuted"] > base["permuted"],
         "cnn_edge_pp": 100 * (cnn["permuted"] - base["permuted"]),
-        "cnn_edge_beyond_spread": differs_beyond_spread(cnn["permuted"], cnn["permuted_std"], base["permuted"], base["permuted_std"]),
+        "cnn_edge_beyond_spread": differs_beyond_spread(
+            cnn["permuted"], cnn["permuted_std"], base["permuted"], base["permuted_std"]
+        ),
     }
 
 
@@ -90,7 +107,9 @@ def summarize_data_efficiency(by_size: dict[int, dict[str, ModelFits]], base_nam
     """Both probed models' accuracy by training-set size, smallest first, and where the CNN's lead is largest."""
     sizes = sorted(by_size)
     efficiency = {name: [accuracy_over_seeds(by_size[size][name]) for size in sizes] for name in (base_name, cnn_name)}
-    gaps = [100 * (c["test_accuracy"] - b["test_accuracy"]) for b, c in zip(efficiency[base_name], efficiency[cnn_name])]
+    gaps = [
+        100 * (c["test_accuracy"] - b["test_accuracy"]) for b, c in zip(efficiency[base_name], efficiency[cnn_name])
+    ]
     return {
         "sizes": sizes,
         "models": efficiency,
@@ -150,11 +169,19 @@ def summarize_epoch_order(reshuffled: ModelFits, fixed: ModelFits, seeds: tuple[
         "loss_change": repeated["test_loss"] - protocol["test_loss"],
         "fixed_order_worse": repeated["test_accuracy"] < protocol["test_accuracy"],
         "change_beyond_spread": differs_beyond_spread(
-            repeated["test_accuracy"], repeated["test_accuracy_std"], protocol["test_accuracy"], protocol["test_accuracy_std"]
+            repeated["test_accuracy"],
+            repeated["test_accuracy_std"],
+            protocol["test_accuracy"],
+            protocol["test_accuracy_std"],
         ),
         "per_seed": [
-            {"seed": seed, "reshuffled_test_accuracy": a.test_accuracy, "fixed_test_accuracy": b.test_accuracy,
-             "reshuffled_test_loss": a.test_loss, "fixed_test_loss": b.test_loss}
+            {
+                "seed": seed,
+                "reshuffled_test_accuracy": a.test_accuracy,
+                "fixed_test_accuracy": b.test_accuracy,
+                "reshuffled_test_loss": a.test_loss,
+                "fixed_test_loss": b.test_loss,
+            }
             for seed, a, b in zip(seeds, reshuffled.fits, fixed.fits)
         ],
     }

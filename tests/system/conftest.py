@@ -30,8 +30,6 @@ def browser():
         launched.close()
 
 
-
-
 @pytest.fixture(scope="session")
 def student(shared_builds) -> dict:
     """The sample project (tests/student_project.py) built in English, then in Spanish from the cached models."""
@@ -43,5 +41,8 @@ def student(shared_builds) -> dict:
             run_build("--config", project_file, "--lang", lang, "--out", folder / "out" / f"report-{lang}.pdf")
 
     folder = shared_builds.get("student", make)
-    return {"folder": folder, "file": folder / "cnn-report.toml",
-            **{lang: read_report(folder / "out" / f"report-{lang}.pdf") for lang in ("en", "es")}}
+    return {
+        "folder": folder,
+        "file": folder / "cnn-report.toml",
+        **{lang: read_report(folder / "out" / f"report-{lang}.pdf") for lang in ("en", "es")},
+    }

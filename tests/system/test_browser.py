@@ -32,13 +32,17 @@ def test_html_fits_the_screen_navigates_and_passes_axe(browser, editions, lang, 
 
         # Nothing wider than the window, and not by hiding what sticks out.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert page.evaluate("[getComputedStyle(document.documentElement).overflowX, getComputedStyle(document.body).overflowX]") == ["visible", "visible"]
+        assert page.evaluate(
+            "[getComputedStyle(document.documentElement).overflowX, getComputedStyle(document.body).overflowX]"
+        ) == ["visible", "visible"]
         assert page.evaluate(OVERFLOWING) == []
 
         # Every entry of the table of contents leads to a heading.
         targets = page.evaluate(TOC_TARGETS)
         assert len(targets) >= 15
-        assert all(tag in ("H2", "H3") for _, tag in targets), [href for href, tag in targets if tag not in ("H2", "H3")]
+        assert all(tag in ("H2", "H3") for _, tag in targets), [
+            href for href, tag in targets if tag not in ("H2", "H3")
+        ]
 
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(AXE_RUN)

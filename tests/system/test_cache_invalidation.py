@@ -25,12 +25,6 @@ def _append(path: Path, text: str) -> None:
     path.write_text((path.read_text() if path.exists() else "") + text)
 
 
-
-
-
-
-
-
 def _model_entries(cache: Path) -> dict[str, int]:
     """Each trained model's cache entry and when it was last written."""
     return {path.name: path.stat().st_mtime_ns for path in cache.glob("*.json") if not path.name.startswith("report-")}
@@ -42,8 +36,24 @@ def test_template_and_code_edits_render_again_from_cached_models_and_force_train
     monkeypatch.setattr(report.render, "TEMPLATES_DIR", project_copy / "templates")
     cache, out = tmp_path / "cache", tmp_path / "out" / "report.pdf"
     out.parent.mkdir()
-    arguments = ["build", "--out", str(out), "--data", str(tiny_npz), "--epochs", "1", "--kernel-sizes", "3",
-                 "--seeds", "1", "--cache-dir", str(cache), "--quiet", "--jobs", "1"]
+    arguments = [
+        "build",
+        "--out",
+        str(out),
+        "--data",
+        str(tiny_npz),
+        "--epochs",
+        "1",
+        "--kernel-sizes",
+        "3",
+        "--seeds",
+        "1",
+        "--cache-dir",
+        str(cache),
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
 
     def build(*extra: str) -> dict:
         result = CliRunner().invoke(main, [*arguments, *extra])

@@ -8,15 +8,43 @@ from click.testing import CliRunner
 
 from report.cli import main
 
-BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--seeds", "--limit-train", "--kernel-sizes",
-                 "--cache-dir", "--force", "--quiet", "--lang"]
+BUILD_OPTIONS = [
+    "--out",
+    "--data",
+    "--epochs",
+    "--batch-size",
+    "--seed",
+    "--seeds",
+    "--limit-train",
+    "--kernel-sizes",
+    "--cache-dir",
+    "--force",
+    "--quiet",
+    "--lang",
+]
 
 
 def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_npz):
     out = tmp_path / "out" / "tiny.pdf"
     out.parent.mkdir()
-    arguments = ["build", "--out", str(out), "--data", str(tiny_npz), "--epochs", "1", "--kernel-sizes", "3",
-                 "--seeds", "2", "--cache-dir", str(tmp_path / "cache"), "--quiet", "--jobs", "1"]
+    arguments = [
+        "build",
+        "--out",
+        str(out),
+        "--data",
+        str(tiny_npz),
+        "--epochs",
+        "1",
+        "--kernel-sizes",
+        "3",
+        "--seeds",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
     assert result.output == ""

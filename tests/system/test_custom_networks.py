@@ -69,12 +69,28 @@ values = ["max", "avg", "none"]
 def pooling_report(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("pooling")
     (folder / "cnn-report.toml").write_text(PROJECT)
-    arguments = ["build", "--config", str(folder / "cnn-report.toml"), "--out", str(folder / "report.pdf"),
-                 "--data", str(write_npz(folder / "mnist.npz")), "--cache-dir", str(folder / "cache"), "--jobs", "1"]
+    arguments = [
+        "build",
+        "--config",
+        str(folder / "cnn-report.toml"),
+        "--out",
+        str(folder / "report.pdf"),
+        "--data",
+        str(write_npz(folder / "mnist.npz")),
+        "--cache-dir",
+        str(folder / "cache"),
+        "--jobs",
+        "1",
+    ]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
-    return {"folder": folder, "arguments": arguments, "summary": json.loads((folder / "report.json").read_text()),
-            "messages": result.output.splitlines(), "text": _text(folder / "report.pdf")}
+    return {
+        "folder": folder,
+        "arguments": arguments,
+        "summary": json.loads((folder / "report.json").read_text()),
+        "messages": result.output.splitlines(),
+        "text": _text(folder / "report.pdf"),
+    }
 
 
 def test_a_pooling_experiment_on_a_custom_cnn_trains_each_variant_once(pooling_report):
@@ -83,7 +99,11 @@ def test_a_pooling_experiment_on_a_custom_cnn_trains_each_variant_once(pooling_r
     # The max-pooling variant is the student's CNN itself: trained once, not twice.
     assert sum("cnn_pooling_max seed 42: training" in message for message in pooling_report["messages"]) == 1
     experiment = summary["experiment"]
-    assert (experiment["vary"], experiment["main"], experiment["values"]) == ("pooling", "cnn_pooling_max", ["max", "avg", "none"])
+    assert (experiment["vary"], experiment["main"], experiment["values"]) == (
+        "pooling",
+        "cnn_pooling_max",
+        ["max", "avg", "none"],
+    )
     assert [variant["is_main"] for variant in experiment["variants"]] == [True, False, False]
 
 
@@ -92,8 +112,14 @@ def test_every_parameter_count_is_keras_count_of_the_network_built_by_hand(pooli
     assert models["cnn_pooling_max"]["params"] == by_hand("max").count_params()
     assert models["cnn_pooling_avg"]["params"] == by_hand("avg").count_params()
     assert models["cnn_pooling_none"]["params"] == by_hand(None).count_params()
-    baseline = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(64, activation="relu"),
-                                 layers.Dense(10, activation="softmax")])
+    baseline = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     assert models["baseline"]["params"] == baseline.count_params()
 
 
@@ -103,7 +129,10 @@ def test_the_architecture_sections_show_the_students_reasons_and_generated_ones(
     assert "dropout: Dropout(0.3). The head overfits first." in text
     assert "hidden: Dense(64, relu). Half the course's width." in text
     # A layer without `why` gets a reason generated from its settings and measured shapes.
-    assert "pool1: MaxPooling 2×2. Keeps the strongest response in each 2×2 window: the maps shrink from 28 × 28 × 8 to 14 × 14 × 8" in text
+    assert (
+        "pool1: MaxPooling 2×2. Keeps the strongest response in each 2×2 window: the maps shrink from 28 × 28 × 8 to 14 × 14 × 8"
+        in text
+    )
     # The course's own reasons are not shown for a network they do not describe.
     assert "Thirty-two filters are enough" not in text
 
@@ -114,12 +143,19 @@ def test_the_experiment_section_follows_the_variable(pooling_report):
     assert "Kernel size" not in text
     none = summary["experiment"]["variants"][2]
     # Without pooling the maps keep their 28×28 size and the dense layer grows with them.
-    assert none["feature_maps"] == [{"name": "conv1", "output_shape": [28, 28, 8]}, {"name": "conv2", "output_shape": [28, 28, 16]}]
+    assert none["feature_maps"] == [
+        {"name": "conv1", "output_shape": [28, 28, 8]},
+        {"name": "conv2", "output_shape": [28, 28, 16]},
+    ]
     assert none["flattened"] == 28 * 28 * 16 and none["receptive_field"] == 5
     assert "conv1 28×28×8 → conv2 28×28×16" in text
     assert "none: the conv layers hold 1,248 parameters (conv1 80, conv2 1,168)." in text
     best, worst = summary["experiment"]["best"], summary["experiment"]["worst"]
-    names = {"cnn_pooling_max": "CNN (max pooling)", "cnn_pooling_avg": "CNN (average pooling)", "cnn_pooling_none": "CNN (no pooling)"}
+    names = {
+        "cnn_pooling_max": "CNN (max pooling)",
+        "cnn_pooling_avg": "CNN (average pooling)",
+        "cnn_pooling_none": "CNN (no pooling)",
+    }
     assert f"The best test accuracy came from {names[best]} and the worst from {names[worst]}" in text
     # One seed: the wording says the ranking's spread is unknown rather than claiming a winner.
     assert "With a single training run per variant the run-to-run spread is unknown" in text
@@ -129,7 +165,10 @@ def test_the_probes_and_inside_the_cnn_use_the_students_cnn(pooling_report):
     probes = pooling_report["summary"]["probes"]
     assert set(probes["permutation"]["models"]) == {"baseline", "cnn_pooling_max"}
     assert probes["inside"]["layers"] == ["conv1", "conv2"] and probes["inside"]["filters"] == 8
-    assert "come from CNN (max pooling), trained with seed 42. Its first convolutional layer holds 8 filters of 3×3 weights" in pooling_report["text"]
+    assert (
+        "come from CNN (max pooling), trained with seed 42. Its first convolutional layer holds 8 filters of 3×3 weights"
+        in pooling_report["text"]
+    )
 
 
 def test_the_spanish_edition_of_a_custom_design_renders_from_the_cached_models(pooling_report):
@@ -159,17 +198,36 @@ BUILDER = """
 
 def test_a_builder_function_drives_the_experiment(tmp_path):
     (tmp_path / "my_net.py").write_text(textwrap.dedent(BUILDER))
-    (tmp_path / "cnn-report.toml").write_text(textwrap.dedent("""
+    (tmp_path / "cnn-report.toml").write_text(
+        textwrap.dedent("""
         [models.cnn]
         builder = "my_net.py:make_model"
 
         [experiment]
         vary = "kernel"
         values = [3, 5]
-    """))
-    result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "cnn-report.toml"), "--out", str(tmp_path / "report.pdf"),
-                                       "--data", str(write_npz(tmp_path / "mnist.npz")), "--epochs", "1", "--seeds", "1",
-                                       "--cache-dir", str(tmp_path / "cache"), "--jobs", "1"])
+    """)
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(tmp_path / "cnn-report.toml"),
+            "--out",
+            str(tmp_path / "report.pdf"),
+            "--data",
+            str(write_npz(tmp_path / "mnist.npz")),
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--jobs",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "report.json").read_text())
     assert list(summary["models"]) == ["baseline", "cnn_k3", "cnn_k5"]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 def headings(document: str) -> list[tuple[int, str, str]]:
     """(level, id, text) of every h2 and h3 of the report's body, as a reader sees them."""
-    main = document[document.index("<main"):]
+    main = document[document.index("<main") :]
     found = []
     for level, id_, inner in re.findall(r'<h([23]) id="([^"]+)">(.*?)</h\1>', main, flags=re.S):
         found.append((int(level), id_, " ".join(html.unescape(re.sub(r"<[^>]+>", "", inner)).split())))
@@ -81,12 +81,24 @@ def test_html_has_landmarks_a_viewport_and_table_headers(editions, lang):
 def test_every_heading_is_in_the_table_of_contents_and_links_to_itself(editions, lang):
     document = editions[lang]["html"]
     found = headings(document)
-    assert {"introduction", "data", "baseline", "cnn", "comparison", "experiment", "q1", "q2", "q3", "probes",
-            "appendix"} <= {id_ for _, id_, _ in found}
-    toc = document[document.index("<nav"):document.index("</nav>")]
+    assert {
+        "introduction",
+        "data",
+        "baseline",
+        "cnn",
+        "comparison",
+        "experiment",
+        "q1",
+        "q2",
+        "q3",
+        "probes",
+        "appendix",
+    } <= {id_ for _, id_, _ in found}
+    toc = document[document.index("<nav") : document.index("</nav>")]
     entries = re.findall(r'<a href="#([^"]+)">(.*?)</a>', toc, flags=re.S)
     assert [(id_, " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())) for id_, text in entries] == [
-        (id_, text) for _, id_, text in found]
+        (id_, text) for _, id_, text in found
+    ]
     for level, id_, _ in found:
         assert f'<h{level} id="{id_}"><a class="self-link" href="#{id_}">' in document
 
@@ -97,7 +109,9 @@ def test_cross_references_link_to_the_figure_or_table_they_name(editions, lang):
     figure_word, table_word = LABELS[lang]
     numbers = {}
     for kind, word in (("figure", figure_word), ("table", table_word)):
-        for id_, number in re.findall(rf'<{kind} id="([^"]+)".*?<span class="label">{word} (\d+)\.</span>', document, flags=re.S):
+        for id_, number in re.findall(
+            rf'<{kind} id="([^"]+)".*?<span class="label">{word} (\d+)\.</span>', document, flags=re.S
+        ):
             numbers[id_] = f"{word} {number}"
     references = re.findall(r'<a class="xref" href="#([^"]+)">([^<]+)</a>', document)
     assert len(references) >= 15
@@ -110,14 +124,21 @@ def test_figures_are_sharp_and_legible_at_print_size(editions, lang):
     """Every figure is an SVG shown at its own size, so a point in it is a point on paper: none of its text is smaller
     than MIN_FONT_SIZE, and none is wider than the A4 text column."""
     column = (210 - 2 * 18) / 25.4 * 96  # CSS px: A4 less the page margins of report.css
-    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" width="(\d+)" height="(\d+)"', editions[lang]["html"])
+    images = re.findall(
+        r'<img src="data:image/svg\+xml;base64,([^"]+)" width="(\d+)" height="(\d+)"', editions[lang]["html"]
+    )
     assert len(images) == editions[lang]["html"].count("<img ") >= 10
     for data, width, _height in images:
         svg = base64.b64decode(data).decode("utf-8")
         drawn = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg)[1]) * 96 / 72
         assert abs(drawn - int(width)) <= 1 and int(width) <= column
         # matplotlib draws each text as glyph paths scaled by font size / 100.
-        sizes = [100 * float(scale) for scale in re.findall(r'<g id="text_\d+">\s*(?:<!--.*?-->\s*)?<g transform="[^"]*scale\(([\d.]+) -', svg, flags=re.S)]
+        sizes = [
+            100 * float(scale)
+            for scale in re.findall(
+                r'<g id="text_\d+">\s*(?:<!--.*?-->\s*)?<g transform="[^"]*scale\(([\d.]+) -', svg, flags=re.S
+            )
+        ]
         assert all(size >= MIN_FONT_SIZE - 1e-9 for size in sizes), sizes
 
 
@@ -146,7 +167,10 @@ def test_pdf_is_tagged_with_the_figures_alternative_text(editions, lang):
     kinds = {element["/S"] for element in elements}
     assert {"/H1", "/H2", "/H3", "/P", "/Table", "/TH", "/TD", "/Figure", "/Caption", "/L", "/LI", "/Link"} <= kinds
     alternatives = [element.get("/Alt") for element in elements if element["/S"] == "/Figure"]
-    expected = [html.unescape(alt) for alt in re.findall(r'<img src="[^"]+" width="\d+" height="\d+" alt="([^"]+)">', editions[lang]["html"])]
+    expected = [
+        html.unescape(alt)
+        for alt in re.findall(r'<img src="[^"]+" width="\d+" height="\d+" alt="([^"]+)">', editions[lang]["html"])
+    ]
     assert alternatives == expected and len(expected) == editions[lang]["html"].count("<img ") >= 10
 
 
@@ -156,7 +180,9 @@ def test_pdf_bookmarks_follow_the_headings(editions, lang):
     bookmarks = flat_outline(reader)
     title = re.search(r"<h1>(.*?)</h1>", editions[lang]["html"])[1]
     assert bookmarks[0][:2] == (1, html.unescape(title))
-    assert [(level, text) for level, text, _ in bookmarks[1:]] == [(level, text) for level, _, text in headings(editions[lang]["html"])]
+    assert [(level, text) for level, text, _ in bookmarks[1:]] == [
+        (level, text) for level, _, text in headings(editions[lang]["html"])
+    ]
     pages = [page for _, _, page in bookmarks]
     assert pages == sorted(pages)
 
@@ -188,8 +214,12 @@ def test_pdf_numbers_figures_and_tables_in_page_order(editions, lang):
 def test_pdf_links_lead_somewhere(editions, lang):
     reader = PdfReader(editions[lang]["pdf"])
     destinations = set(reader.named_destinations)
-    links = [annotation.get_object() for page in reader.pages for annotation in page.get("/Annots", []) or []
-             if annotation.get_object().get("/Subtype") == "/Link"]
+    links = [
+        annotation.get_object()
+        for page in reader.pages
+        for annotation in page.get("/Annots", []) or []
+        if annotation.get_object().get("/Subtype") == "/Link"
+    ]
     internal = [link["/Dest"] for link in links if "/Dest" in link]
     assert len(set(internal)) >= 30
     assert set(internal) <= destinations
@@ -205,7 +235,11 @@ def _layout(document: str):
 
 
 def _blocks(box) -> list:
-    return [child for child in getattr(box, "children", []) if getattr(child, "element_tag", None) and not type(child).__name__.startswith("Line")]
+    return [
+        child
+        for child in getattr(box, "children", [])
+        if getattr(child, "element_tag", None) and not type(child).__name__.startswith("Line")
+    ]
 
 
 def _last_chain(page) -> list:

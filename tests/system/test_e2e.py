@@ -40,12 +40,31 @@ LIMIT = "1500"
 @pytest.fixture(scope="module")
 def built(real_mnist, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("e2e")
-    arguments = ["build", "--out", str(folder / "report.pdf"), "--data", str(real_mnist), "--epochs", "1",
-                 "--limit-train", LIMIT, "--seeds", "2", "--cache-dir", str(folder / "cache"), "--jobs", "1"]
+    arguments = [
+        "build",
+        "--out",
+        str(folder / "report.pdf"),
+        "--data",
+        str(real_mnist),
+        "--epochs",
+        "1",
+        "--limit-train",
+        LIMIT,
+        "--seeds",
+        "2",
+        "--cache-dir",
+        str(folder / "cache"),
+        "--jobs",
+        "1",
+    ]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 0, result.output
-    return {"folder": folder, "arguments": arguments, "output": result.output,
-            "summary": json.loads((folder / "report.json").read_text())}
+    return {
+        "folder": folder,
+        "arguments": arguments,
+        "output": result.output,
+        "summary": json.loads((folder / "report.json").read_text()),
+    }
 
 
 # The report's English number formats, written out here rather than borrowed from report/i18n.py.
@@ -120,7 +139,7 @@ def test_pdf_contains_every_section_and_the_numbers_of_report_json(built):
         curve = probes["translation"]["models"][name]
         assert _percent_spread(curve["mean"][-1], curve["std"][-1]) in text
     assert probes["data_efficiency"]["sizes"] == [1000, int(LIMIT)]
-    assert f'{summary["dataset"]["pixels"]["train"]["mean"]:.4f}' in text
+    assert f"{summary['dataset']['pixels']['train']['mean']:.4f}" in text
     # The answer to the course's first question follows the measured comparison, whichever way it went.
     if summary["comparison"]["cnn_better"]:
         assert "Why did the convolutional layers outperform the baseline?" in text

@@ -35,7 +35,9 @@ def test_pdf_metadata_comes_from_the_project(student):
     assert metadata.subject == "Deep Learning (CS 4321)"
     assert metadata["/Keywords"] == "MNIST, weight sharing"
     html = student["en"]["html"]
-    assert '<meta name="author" content="Ada Lovelace">' in html and '<meta name="author" content="Alan Turing">' in html
+    assert (
+        '<meta name="author" content="Ada Lovelace">' in html and '<meta name="author" content="Alan Turing">' in html
+    )
     assert '<meta name="description" content="Deep Learning (CS 4321)">' in html
     assert '<meta name="dcterms.created" content="2025-05-12">' in html
 
@@ -44,8 +46,15 @@ def test_pdf_metadata_comes_from_the_project(student):
 def test_the_title_page_carries_the_metadata_and_a_live_number(student, lang, date):
     edition = student[lang]
     first_page = pdf_text(edition["pdf"], slice(0, 1))
-    for text in ("Convolutions on handwritten digits", "Assignment 2", "Ada Lovelace", "Alan Turing",
-                 "Deep Learning (CS 4321)", "Universidad de Buenos Aires", date):
+    for text in (
+        "Convolutions on handwritten digits",
+        "Assignment 2",
+        "Ada Lovelace",
+        "Alan Turing",
+        "Deep Learning (CS 4321)",
+        "Universidad de Buenos Aires",
+        date,
+    ):
         assert text in first_page, text
     cnn = edition["summary"]["models"]["cnn_k3"]
     measured = number_format(lang).percent_spread(cnn["test_accuracy"], cnn["test_accuracy_std"])
@@ -57,20 +66,24 @@ def test_the_title_page_carries_the_metadata_and_a_live_number(student, lang, da
 def test_notes_go_before_after_and_instead_of_the_generated_text(student):
     text = pdf_text(student["en"]["pdf"])
     # The body, after the table of contents (which names every section too).
-    text = text[text.index("1. Introduction", text.index("1. Introduction") + 1):]
+    text = text[text.index("1. Introduction", text.index("1. Introduction") + 1) :]
     summary = student["en"]["summary"]
     numbers = number_format("en")
     # before: the note, then the generated introduction.
-    assert text.index("Our introduction comes first: we trained 2 models.") < text.index("A fully-connected network sees")
+    assert text.index("Our introduction comes first: we trained 2 models.") < text.index(
+        "A fully-connected network sees"
+    )
     assert "<script>alert(1)</script>" in text  # raw HTML is shown as text, never run
     # after (the default): the data section's figures, then the note, then the next section.
     assert text.index("Figure 4.") < text.index("Our SageMaker run") < text.index("3. The baseline")
     assert f"on {numbers.integer(summary['dataset']['n_train'])} images" in text
     # replace: question 1 keeps its question; the student's answer stands instead of the generated one.
-    answer = text[text.index("Why did the convolutional layers"):text.index("What inductive bias does convolution")]
+    answer = text[text.index("Why did the convolutional layers") : text.index("What inductive bias does convolution")]
     models = summary["models"]
-    assert (f"Our own answer: the CNN's error was {numbers.percent(models['cnn_k3']['test_error'])}, the baseline's "
-            f"{numbers.percent(models['baseline']['test_error'])}.") in answer
+    assert (
+        f"Our own answer: the CNN's error was {numbers.percent(models['cnn_k3']['test_error'])}, the baseline's "
+        f"{numbers.percent(models['baseline']['test_error'])}."
+    ) in answer
     assert not any(generated in answer for generated in GENERATED_Q1)
     # A conclusion exists only because the student wrote one.
     gain = numbers.points(summary["comparison"]["accuracy_gain_pp"])
@@ -96,8 +109,16 @@ def test_the_stand_in_report_has_the_structure_of_the_real_one(student):
     config = resolve_config({"data": student["folder"] / "mnist.npz", "epochs": 1, "seeds": 2, "kernel_sizes": (3,)})
     dataset = load_dataset(config.data)
     stages = ("data", "eda", "training", "figures")
-    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.design, config.seed_list,
-                          "en", config.as_command_line(), {stage: 0.0 for stage in stages})
+    plan = summarize_plan(
+        dataset,
+        describe_dataset(dataset),
+        config.training,
+        config.design,
+        config.seed_list,
+        "en",
+        config.as_command_line(),
+        {stage: 0.0 for stage in stages},
+    )
     real_stages = real["environment"].pop("stage_seconds")
     assert set(plan["environment"].pop("stage_seconds")) == set(stages) < set(real_stages)
     assert shape(plan) == shape(real)
@@ -134,8 +155,14 @@ def test_an_edit_renders_again_in_seconds_without_training_or_tensorflow(student
         "print('TF_IMPORTED' if 'tensorflow' in sys.modules else 'TF_NOT_IMPORTED')\n"
     )
     # In the project folder, as a student would run it; a fresh interpreter, so that no earlier import hides one.
-    completed = subprocess.run([sys.executable, "-c", script, "build"], cwd=folder, capture_output=True, text=True,
-                               timeout=120, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    completed = subprocess.run(
+        [sys.executable, "-c", script, "build"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     assert completed.returncode == 0, completed.stderr
     # No training (the models are cached, TensorFlow never imported): figures and the PDF again. No wall-time
     # bound here: it would flake on a loaded machine; timings belong to bench/.
@@ -154,14 +181,33 @@ def test_an_empty_project_leaves_the_report_as_it_is(tmp_path):
     texts, heads = {}, {}
     for name, extra in (("plain", []), ("project", ["--config", str(tmp_path / "p" / "cnn-report.toml")])):
         out = tmp_path / f"{name}.pdf"
-        arguments = ["build", "--out", str(out), "--data", str(data), "--epochs", "1", "--seeds", "1", "--kernel-sizes", "3",
-                     "--cache-dir", str(tmp_path / "cache"), "--quiet", "--jobs", "1", *extra]
+        arguments = [
+            "build",
+            "--out",
+            str(out),
+            "--data",
+            str(data),
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--kernel-sizes",
+            "3",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--quiet",
+            "--jobs",
+            "1",
+            *extra,
+        ]
         result = CliRunner().invoke(main, arguments)
         assert result.exit_code == 0, result.output
         summary = json.loads(out.with_suffix(".json").read_text())
         html = out.with_suffix(".html").read_text()
-        html = html.replace(summary["environment"]["command_line"], "COMMAND").replace(summary["environment"]["generated_at"], "TIME")
-        texts[name] = html[html.index("<body>"): html.index('<section class="appendix">')]
+        html = html.replace(summary["environment"]["command_line"], "COMMAND").replace(
+            summary["environment"]["generated_at"], "TIME"
+        )
+        texts[name] = html[html.index("<body>") : html.index('<section class="appendix">')]
         heads[name] = html[: html.index("<body>")]
     assert 'name="author"' not in heads["plain"] and 'name="keywords"' not in heads["plain"]
     assert "title-page" not in texts["plain"] and 'class="notes"' not in texts["plain"]

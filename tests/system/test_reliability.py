@@ -43,7 +43,10 @@ def cli_process(*arguments: str, new_session: bool = False) -> subprocess.Popen:
     """
     return subprocess.Popen(
         [sys.executable, "-c", "from report.cli import main; main()", *map(str, arguments)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=new_session,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=new_session,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
@@ -65,6 +68,7 @@ def mounted_tmpfs(folder: Path, options: str):
 
 
 # Fail fast, before any training ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "override, expected",
@@ -96,23 +100,38 @@ def test_out_is_a_folder(tmp_path, tiny_npz):
 
 def test_out_folder_is_read_only(tmp_path, tiny_npz):
     with mounted_tmpfs(tmp_path / "ro", "ro,size=1m") as folder:
-        result = invoke("build", "--out", folder / "report.pdf", "--data", tiny_npz, "--cache-dir", tmp_path / "c", *QUICK)
+        result = invoke(
+            "build", "--out", folder / "report.pdf", "--data", tiny_npz, "--cache-dir", tmp_path / "c", *QUICK
+        )
     assert result.exit_code == 1
     assert "is not writable" in result.output
 
 
 def test_limit_above_the_data_is_a_usage_error_naming_the_option(tmp_path, tiny_npz):
-    result = invoke("build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--limit-train", "5000",
-                    "--cache-dir", tmp_path / "c", *QUICK)
+    result = invoke(
+        "build",
+        "--out",
+        tmp_path / "r.pdf",
+        "--data",
+        tiny_npz,
+        "--limit-train",
+        "5000",
+        "--cache-dir",
+        tmp_path / "c",
+        *QUICK,
+    )
     assert result.exit_code == 2
     assert "--limit-train" in result.output and "5,000 exceeds the 200 training images" in result.output
 
 
 # Nothing lost --------------------------------------------------------------------------------------
 
+
 def test_full_disk_leaves_no_partial_files_and_says_so(tmp_path, tiny_npz):
     with mounted_tmpfs(tmp_path / "full", "size=64k") as folder:
-        result = invoke("build", "--out", folder / "report.pdf", "--data", tiny_npz, "--cache-dir", tmp_path / "c", *QUICK)
+        result = invoke(
+            "build", "--out", folder / "report.pdf", "--data", tiny_npz, "--cache-dir", tmp_path / "c", *QUICK
+        )
         left = sorted(path.name for path in folder.iterdir())
     assert result.exit_code == 1
     assert "cannot write" in result.output and "free some space" in result.output
@@ -186,12 +205,29 @@ def gone(pid: int, seconds: float = 30) -> bool:
     "sent, to_group, exit_code, word",
     [(signal.SIGINT, True, 130, "Interrupted"), (signal.SIGTERM, False, 143, "Terminated")],
 )
-def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build_resumes(tmp_path, sent, to_group, exit_code, word):
+def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build_resumes(
+    tmp_path, sent, to_group, exit_code, word
+):
     # Enough data that each model trains for a few seconds, so the signal lands mid-training.
     np.savez(tmp_path / "mnist.npz", **make_arrays(n_train=2000, n_test=200))
     cache = tmp_path / "cache"
-    arguments = ["build", "--out", tmp_path / "report.pdf", "--data", tmp_path / "mnist.npz", "--epochs", "4",
-                 "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", cache, "--jobs", "2"]
+    arguments = [
+        "build",
+        "--out",
+        tmp_path / "report.pdf",
+        "--data",
+        tmp_path / "mnist.npz",
+        "--epochs",
+        "4",
+        "--kernel-sizes",
+        "3",
+        "--seeds",
+        "1",
+        "--cache-dir",
+        cache,
+        "--jobs",
+        "2",
+    ]
     process = cli_process(*arguments, new_session=to_group)
     wait_for(lambda: list(cache.glob("*.json")), process)
     workers = worker_pids(process.pid)
@@ -205,8 +241,12 @@ def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build
     assert word in stderr and f"cached in {cache}" in stderr and "Traceback" not in stderr
     assert all(gone(pid) for pid in workers), "every worker stops with the build"
     finished = len([entry for entry in cache.glob("*.json")])
-    assert 1 <= finished < 7  # of the baseline, the CNN, their runs on permuted pixels and on 1,000 images, the fixed order
-    assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp")) and not list(cache.glob(".*.tmp.keras"))
+    assert (
+        1 <= finished < 7
+    )  # of the baseline, the CNN, their runs on permuted pixels and on 1,000 images, the fixed order
+    assert (
+        not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp")) and not list(cache.glob(".*.tmp.keras"))
+    )
 
     resumed = cli_process(*arguments)
     _, stderr = resumed.communicate(timeout=300)
@@ -218,8 +258,23 @@ def test_killed_build_stops_its_workers_keeps_finished_models_and_the_next_build
 def test_a_killed_worker_is_a_one_line_error_naming_its_fit_and_the_rest_is_kept(tmp_path):
     np.savez(tmp_path / "mnist.npz", **make_arrays(n_train=2000, n_test=200))
     cache = tmp_path / "cache"
-    process = cli_process("build", "--out", tmp_path / "report.pdf", "--data", tmp_path / "mnist.npz", "--epochs", "4",
-                          "--kernel-sizes", "3", "--seeds", "1", "--cache-dir", cache, "--jobs", "2")
+    process = cli_process(
+        "build",
+        "--out",
+        tmp_path / "report.pdf",
+        "--data",
+        tmp_path / "mnist.npz",
+        "--epochs",
+        "4",
+        "--kernel-sizes",
+        "3",
+        "--seeds",
+        "1",
+        "--cache-dir",
+        cache,
+        "--jobs",
+        "2",
+    )
     wait_for(lambda: list(cache.glob("*.json")), process)
     victim, other = worker_pids(process.pid)
     os.kill(victim, signal.SIGKILL)  # as the out-of-memory killer does
@@ -263,7 +318,21 @@ def test_a_signal_dropped_where_it_landed_is_raised_at_the_next_progress_line(mo
 
 def test_damaged_cache_entry_is_reported_and_recomputed(tmp_path, tiny_npz):
     cache = tmp_path / "c"
-    arguments = ["build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--cache-dir", cache, "--epochs", "1", "--kernel-sizes", "3", "--seeds", "1"]
+    arguments = [
+        "build",
+        "--out",
+        tmp_path / "r.pdf",
+        "--data",
+        tiny_npz,
+        "--cache-dir",
+        cache,
+        "--epochs",
+        "1",
+        "--kernel-sizes",
+        "3",
+        "--seeds",
+        "1",
+    ]
     assert invoke(*arguments).exit_code == 0
     entry = sorted(path for path in cache.glob("*.json") if not path.name.startswith("report-"))[0]
     entry.write_text(entry.read_text()[:200])
@@ -294,6 +363,7 @@ def test_two_builds_sharing_a_cache_both_succeed(tmp_path, tiny_npz):
 
 # Exit codes and messages -------------------------------------------------------------------------
 
+
 def test_unexpected_errors_are_one_line_unless_debug(tmp_path, tiny_npz, monkeypatch):
     import report.build
 
@@ -304,6 +374,9 @@ def test_unexpected_errors_are_one_line_unless_debug(tmp_path, tiny_npz, monkeyp
     arguments = ["build", "--out", tmp_path / "r.pdf", "--data", tiny_npz, "--cache-dir", tmp_path / "c", *QUICK]
     result = invoke(*arguments)
     assert result.exit_code == 1
-    assert result.output == "Error: unexpected RuntimeError: something nobody expected (run `cnn-report --debug ...` for the traceback)\n"
+    assert (
+        result.output
+        == "Error: unexpected RuntimeError: something nobody expected (run `cnn-report --debug ...` for the traceback)\n"
+    )
     debug = invoke("--debug", *arguments)
     assert isinstance(debug.exception, RuntimeError)

@@ -16,11 +16,23 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     root = make_job_root(
         tmp_path,
         tiny_npz,
-        {"epochs": "1", "limit-train": "200", "kernel_sizes": "3", "seeds": "2", "model": "cnn_k3",
-         "cache-dir": str(checkpoints), "sagemaker_program": '"x.py"'},
+        {
+            "epochs": "1",
+            "limit-train": "200",
+            "kernel_sizes": "3",
+            "seeds": "2",
+            "model": "cnn_k3",
+            "cache-dir": str(checkpoints),
+            "sagemaker_program": '"x.py"',
+        },
     )
     step = subprocess.run(
-        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=600, cwd=PROJECT
+        [*CNN_REPORT, "build"],
+        env=job_environment(root, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT,
     )
     assert step.returncode == 0, step.stderr
     # Every fit of the CNN: once per seed, on original and on permuted pixels.
@@ -33,7 +45,12 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     # The report step reads SM_HPS, which the toolkit has already decoded from JSON.
     hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3, "seeds": 2, "cache-dir": str(checkpoints)})
     report = subprocess.run(
-        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600, cwd=PROJECT
+        [*CNN_REPORT, "build"],
+        env=job_environment(root, tmp_path, SM_HPS=hps),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT,
     )
     assert report.returncode == 0, report.stderr
     assert "cnn_k3 seed 42: cached" in report.stderr and "cnn_k3 seed 43: cached" in report.stderr
@@ -60,21 +77,32 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     # Once more, nothing changed: the finished report comes from the cache, and the model with it.
     (root / "model" / "cnn_k3.keras").unlink()
     again = subprocess.run(
-        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path, SM_HPS=hps), capture_output=True, text=True, timeout=600, cwd=PROJECT
+        [*CNN_REPORT, "build"],
+        env=job_environment(root, tmp_path, SM_HPS=hps),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT,
     )
     assert again.returncode == 0, again.stderr
     assert "reused it from the cache" in again.stderr
-    assert (root / "model" / "cnn_k3.keras").read_bytes() == (checkpoints / next(
-        path.name for path in checkpoints.glob("*.keras"))).read_bytes()
+    assert (root / "model" / "cnn_k3.keras").read_bytes() == (
+        checkpoints / next(path.name for path in checkpoints.glob("*.keras"))
+    ).read_bytes()
 
 
 def test_a_model_step_in_a_job_trains_the_projects_model_from_the_packed_folder(tmp_path, sagemaker_project, tiny_npz):
     """The job's `cnn-report build`, run where the entry script runs it (the packed project folder), trains one model."""
     checkpoints = tmp_path / "opt-ml" / "checkpoints"
-    root = make_job_root(tmp_path, tiny_npz, {"epochs": "1", "limit-train": "200", "seeds": "1", "model": "cnn_width_0_5",
-                                               "cache-dir": str(checkpoints)})
+    root = make_job_root(
+        tmp_path,
+        tiny_npz,
+        {"epochs": "1", "limit-train": "200", "seeds": "1", "model": "cnn_width_0_5", "cache-dir": str(checkpoints)},
+    )
     environment = job_environment(root, tmp_path, PYTHONPATH=str(PROJECT))
-    step = subprocess.run([*CNN_REPORT, "build"], env=environment, capture_output=True, text=True, timeout=600, cwd=sagemaker_project)
+    step = subprocess.run(
+        [*CNN_REPORT, "build"], env=environment, capture_output=True, text=True, timeout=600, cwd=sagemaker_project
+    )
     assert step.returncode == 0, step.stderr
     # The variant of width 0.5 is neither the baseline nor the main CNN: no probe retrains it, one seed, one fit.
     [entry] = [path for path in checkpoints.glob("*.json")]

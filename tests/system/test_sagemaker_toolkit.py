@@ -35,7 +35,9 @@ _OWN = ("cnn_report", "__editable__", "_cnn_report")
 
 def _toolkit_home() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cnn-report-tests" / f"{TOOLKIT.replace('==', '-')}-py{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        base / "cnn-report-tests" / f"{TOOLKIT.replace('==', '-')}-py{sys.version_info.major}.{sys.version_info.minor}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -56,15 +58,27 @@ def toolkit() -> Path:
             if not train.exists():
                 shutil.rmtree(venv, ignore_errors=True)
                 subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, text=True)
-                site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                      check=True, capture_output=True, text=True).stdout.strip()
+                site = subprocess.run(
+                    [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
                 # After the environment's own packages: what the toolkit installs comes first for it.
                 (Path(site) / "project-libraries.pth").write_text(f"{libraries}\n")
-                subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", TOOLKIT],
-                               check=True, capture_output=True, text=True, timeout=900)
+                subprocess.run(
+                    [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", TOOLKIT],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=900,
+                )
             # A job installs cnn-report into it; every test session starts without it, as a fresh container does.
-            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "uninstall", "--yes", "--quiet", "cnn-report"],
-                           check=False, capture_output=True)
+            subprocess.run(
+                [str(venv / "bin" / "python"), "-m", "pip", "uninstall", "--yes", "--quiet", "cnn-report"],
+                check=False,
+                capture_output=True,
+            )
         except subprocess.CalledProcessError as error:
             message = f"cannot install {TOOLKIT} from PyPI: {(error.stderr or '').strip()[-500:]}"
             if os.environ.get("CI"):
@@ -82,7 +96,15 @@ def lay_out_opt_ml(root: Path, data: Path, hyperparameters: dict[str, str]) -> N
         json.dumps({"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"})
     )
     (config / "inputdataconfig.json").write_text(
-        json.dumps({"training": {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}})
+        json.dumps(
+            {
+                "training": {
+                    "TrainingInputMode": "File",
+                    "S3DistributionType": "FullyReplicated",
+                    "RecordWrapperType": "None",
+                }
+            }
+        )
     )
     channel = root / "input" / "data" / "training"
     channel.mkdir(parents=True)
@@ -92,23 +114,33 @@ def lay_out_opt_ml(root: Path, data: Path, hyperparameters: dict[str, str]) -> N
 
 
 def run_job(train: Path, root: Path, tmp_path: Path) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("SM_", "CNN_REPORT", "SAGEMAKER"))}
-    environment.update({
-        "SAGEMAKER_BASE_DIR": str(root),  # the toolkit's stand-in for /opt/ml
-        "SM_STUDIO_LOCAL_MODE": "true",  # no DNS lookup of the cluster's host names (algo-1)
-        "HOME": str(tmp_path / "home"),
-        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
-    })
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("SM_", "CNN_REPORT", "SAGEMAKER"))
+    }
+    environment.update(
+        {
+            "SAGEMAKER_BASE_DIR": str(root),  # the toolkit's stand-in for /opt/ml
+            "SM_STUDIO_LOCAL_MODE": "true",  # no DNS lookup of the cluster's host names (algo-1)
+            "HOME": str(tmp_path / "home"),
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        }
+    )
     return subprocess.run([str(train)], env=environment, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
 
 
-def test_the_job_under_awss_training_toolkit_delivers_the_report_and_the_model_and_explains_a_failure(toolkit, tmp_path):
+def test_the_job_under_awss_training_toolkit_delivers_the_report_and_the_model_and_explains_a_failure(
+    toolkit, tmp_path
+):
     data = write_npz(tmp_path / "mnist.npz")
     work = tmp_path / "work"
     work.mkdir()
     source = package_source(work)  # what `cnn-report sagemaker` uploads: the real sdist and the entry script
-    launch = make_launch("arn:aws:iam::123456789012:role/CnnReport", "s3://bucket", "us-east-1",
-                         hyperparameters=("epochs=1", "kernel-sizes=3", "seeds=1"))
+    launch = make_launch(
+        "arn:aws:iam::123456789012:role/CnnReport",
+        "s3://bucket",
+        "us-east-1",
+        hyperparameters=("epochs=1", "kernel-sizes=3", "seeds=1"),
+    )
     root = tmp_path / "opt-ml"
     hyperparameters = training_job_request(launch, str(source.path), "s3://bucket/cnn-report/data/")["HyperParameters"]
     # The checkpoint folder SageMaker syncs with S3, here inside the temporary /opt/ml.
@@ -136,8 +168,13 @@ def test_the_job_under_awss_training_toolkit_delivers_the_report_and_the_model_a
         "loss, accuracy = model.evaluate((data['x_test'].astype('float32') / 255.0)[..., None], data['y_test'], verbose=0)\n"
         "print(json.dumps([accuracy, loss, model.count_params()]))\n"
     )
-    evaluated = subprocess.run([sys.executable, "-c", script, str(model_file), str(data)], capture_output=True, text=True,
-                               timeout=300, check=True)
+    evaluated = subprocess.run(
+        [sys.executable, "-c", script, str(model_file), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     accuracy, loss, params = json.loads(evaluated.stdout.strip().splitlines()[-1])
     first_run = summary["models"]["cnn_k3"]["per_seed"][0]
     assert params == 121_930

@@ -70,7 +70,9 @@ def test_jobs_1_and_2_give_the_same_numbers_and_cache_the_same_entries(tmp_path,
         assert two[fit].test_loss == one[fit].test_loss, fit.label
         np.testing.assert_array_equal(two[fit].test_confidence, one[fit].test_confidence)
         assert two[fit].probes == one[fit].probes, fit.label
-    assert sorted(path.name for path in cache_one.directory.iterdir()) == sorted(path.name for path in cache_two.directory.iterdir())
+    assert sorted(path.name for path in cache_one.directory.iterdir()) == sorted(
+        path.name for path in cache_two.directory.iterdir()
+    )
     # Results from the cache, keyed the same way, whoever trained them; the kept model is there too.
     key = fit_key(cnn(3), tiny_plan()[1].settings, dataset.sha256)
     assert cache_two.model_path(key).is_file()
@@ -78,7 +80,12 @@ def test_jobs_1_and_2_give_the_same_numbers_and_cache_the_same_entries(tmp_path,
     assert heard_two.events[0] == ("planned", 4, 0, 2)
     for fit in tiny_plan():
         mine = [event for event in heard_two.events[1:] if event[1] == fit.label]
-        assert mine == [("started", fit.label), ("epoch", fit.label, 1), ("epoch", fit.label, 2), ("finished", fit.label, False)]
+        assert mine == [
+            ("started", fit.label),
+            ("epoch", fit.label, 1),
+            ("epoch", fit.label, 2),
+            ("finished", fit.label, False),
+        ]
 
     again = Recorder()
     cached = run_fits(tiny_plan(), dataset, cache_two, jobs=2, events=again)

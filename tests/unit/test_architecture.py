@@ -53,7 +53,7 @@ def test_no_module_imports_another_in_a_circle():
     visiting, done = [], set()
 
     def visit(module: str) -> None:
-        assert module not in visiting, f"import circle: {' -> '.join(visiting[visiting.index(module):] + [module])}"
+        assert module not in visiting, f"import circle: {' -> '.join(visiting[visiting.index(module) :] + [module])}"
         if module in done:
             return
         visiting.append(module)
@@ -91,8 +91,11 @@ def test_tensorflow_is_imported_only_by_the_modules_that_build_or_train_models()
                 assert allowed, f"{path.relative_to(ROOT)}:{node.lineno} imports {names[0]}"
     # And when run: every other module imported, with all it imports, leaves TensorFlow unloaded.
     others = sorted(set(modules()) - TENSORFLOW_MODULES - {"report.sagemaker.entry"})
-    script = "import sys\n" + "".join(f"import {name}\n" for name in others) + \
-        "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"
+    script = (
+        "import sys\n"
+        + "".join(f"import {name}\n" for name in others)
+        + "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"
+    )
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert finished.stdout.strip() == "[]"
 

@@ -35,7 +35,7 @@ def blocks(text: str) -> list[tuple[str, str]]:
 
 def section(path: Path, start: str, end: str) -> str:
     text = path.read_text(encoding="utf-8")
-    return text[text.index(start):text.index(end)]
+    return text[text.index(start) : text.index(end)]
 
 
 def test_the_readmes_project_is_the_example_folder_and_loads(tmp_path):
@@ -61,7 +61,7 @@ def test_the_project_pages_example_works_in_both_languages(tmp_path, lang, expec
     assert notes == ["notes/q1.md", "notes/data.md", "notes/q1.md"]
     write_project(tmp_path, project_file, {})
     markdown = [body for kind, body in found if kind == "markdown"]
-    for index in ((0, 1) if lang == "en" else (2, 1)):
+    for index in (0, 1) if lang == "en" else (2, 1):
         (tmp_path / notes[index]).write_text(markdown[index], encoding="utf-8")
     for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", markdown[1]):
         (tmp_path / "notes" / image).parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +69,16 @@ def test_the_project_pages_example_works_in_both_languages(tmp_path, lang, expec
     project = load_project(tmp_path / "cnn-report.toml")
     config = resolve_config({"lang": lang}, project=project)
     dataset = load_dataset(config.data)
-    plan = summarize_plan(dataset, describe_dataset(dataset), config.training, config.design, config.seed_list,
-                          lang, config.as_command_line(), {})
+    plan = summarize_plan(
+        dataset,
+        describe_dataset(dataset),
+        config.training,
+        config.design,
+        config.seed_list,
+        lang,
+        config.as_command_line(),
+        {},
+    )
     rendered = render_project(project, plan, lang)
     q1 = str(rendered["notes"]["q1"].html)
     numbers = number_format(lang)

@@ -36,12 +36,22 @@ class FakeTraining:
             on_epoch(1, 0.5, {"loss": 0.1})
         if on_trained is not None:
             on_trained(FakeModel())
-        layers = synthetic.baseline_layers() if spec.architecture == "baseline" else synthetic.cnn_layers(
-            spec.network.layers[0].kernel)
+        layers = (
+            synthetic.baseline_layers()
+            if spec.architecture == "baseline"
+            else synthetic.cnn_layers(spec.network.layers[0].kernel)
+        )
         # Mistakes and loss encode the seed, so a result read back can be traced to the call that trained it.
         return replace(
-            synthetic.model_fit(spec.name, settings.seed % 100, settings.seed / 1000, dataset.y_test, layers=layers,
-                                epochs=settings.epochs, seconds=12.5),
+            synthetic.model_fit(
+                spec.name,
+                settings.seed % 100,
+                settings.seed / 1000,
+                dataset.y_test,
+                layers=layers,
+                epochs=settings.epochs,
+                seconds=12.5,
+            ),
             probes={"shift_accuracy": {"left": [1.0]}},
         )
 

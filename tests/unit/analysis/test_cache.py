@@ -36,10 +36,6 @@ def test_experiment_key_changes_with_the_onednn_setting(monkeypatch):
     assert fit_key(cnn(3), TrainingSettings(), "abc") != key
 
 
-
-
-
-
 def test_store_then_load_round_trips(tmp_path):
     cache = ResultCache(tmp_path)
     cache.store("k1", {"what": "test"}, {"value": 1.5})
@@ -77,8 +73,17 @@ def test_the_course_networks_keep_the_cache_keys_they_had_before_networks_were_s
     from analysis.environment import training_environment, training_versions
 
     settings = TrainingSettings(epochs=2, limit_train=3000)
-    for spec, model in ((BASELINE, {"architecture": "baseline", "kernel_size": None}),
-                        (cnn(5), {"architecture": "cnn", "kernel_size": 5})):
-        before = make_key({"model": model, "settings": settings.to_dict(), "data_sha256": "abc",
-                           "versions": training_versions(), **training_environment()})
+    for spec, model in (
+        (BASELINE, {"architecture": "baseline", "kernel_size": None}),
+        (cnn(5), {"architecture": "cnn", "kernel_size": 5}),
+    ):
+        before = make_key(
+            {
+                "model": model,
+                "settings": settings.to_dict(),
+                "data_sha256": "abc",
+                "versions": training_versions(),
+                **training_environment(),
+            }
+        )
         assert fit_key(spec, settings, "abc") == before

@@ -133,7 +133,9 @@ def test_single_idx_file_is_explained(tmp_path):
 
 def test_lookup_order_prefers_option_then_env_then_project_then_keras(tmp_path):
     explicit, env = tmp_path / "a.npz", tmp_path / "b.npz"
-    places = candidate_locations(explicit, {"CNN_REPORT_DATA": str(env)}, project_dir=tmp_path / "proj", home=tmp_path / "home")
+    places = candidate_locations(
+        explicit, {"CNN_REPORT_DATA": str(env)}, project_dir=tmp_path / "proj", home=tmp_path / "home"
+    )
     assert [c.path for c in places] == [
         explicit,
         env,
@@ -152,7 +154,9 @@ def test_resolve_finds_keras_cache(tmp_path):
 def test_resolve_env_var_beats_project_copy(tmp_path):
     write_npz_at(tmp_path / "proj" / "data" / "mnist.npz")
     env_copy = write_npz_at(tmp_path / "elsewhere" / "mnist.npz")
-    found = resolve_data_path(None, {"CNN_REPORT_DATA": str(env_copy)}, project_dir=tmp_path / "proj", home=tmp_path, allow_download=False)
+    found = resolve_data_path(
+        None, {"CNN_REPORT_DATA": str(env_copy)}, project_dir=tmp_path / "proj", home=tmp_path, allow_download=False
+    )
     assert found == env_copy
 
 

@@ -26,10 +26,6 @@ PUBLISHED_PIXEL_MEAN, PUBLISHED_PIXEL_STD = 0.1307, 0.3081
 # --- Test loss and accuracy: Keras's own evaluate on the same trained model ---------------------------------
 
 
-
-
-
-
 # --- EDA: the real MNIST against its published figures --------------------------------------------------------
 
 
@@ -93,8 +89,6 @@ def test_eda_of_a_dataset_built_to_known_statistics():
 
 
 # --- Parameter counts: Keras's count against hand formulas ----------------------------------------------------
-
-
 
 
 # The course's CNN with odd kernel sizes up to the largest its 28 x 28 input allows ('valid' padding, two 2x2 pools).

@@ -19,15 +19,29 @@ def test_the_designs_fits_run_seed_by_seed_over_the_planned_models(tmp_path, tra
     fits = design_fits(settings, seeds, design)
     # Every model of the first seed before any of the second: an interrupted build has whole sets to resume from.
     assert [fit.label for fit in fits] == [
-        "baseline seed 42", "cnn_k3 seed 42", "cnn_k5 seed 42", "cnn_k7 seed 42",
-        "baseline seed 43", "cnn_k3 seed 43", "cnn_k5 seed 43", "cnn_k7 seed 43"]
+        "baseline seed 42",
+        "cnn_k3 seed 42",
+        "cnn_k5 seed 42",
+        "cnn_k7 seed 42",
+        "baseline seed 43",
+        "cnn_k3 seed 43",
+        "cnn_k5 seed 43",
+        "cnn_k7 seed 43",
+    ]
     # Only the first seed's main CNN keeps its trained model.
     assert [fit.label for fit in fits if fit.keep_model] == ["cnn_k3 seed 42"]
     assert main_model_fit(settings, seeds, design) == fits[1]
     results = collect_models(run_fits(fits, dataset, ResultCache(tmp_path)), settings, seeds, design)
     assert [(name, seed) for name, seed, _, _ in training.calls] == [
-        ("baseline", 42), ("cnn_k3", 42), ("cnn_k5", 42), ("cnn_k7", 42),
-        ("baseline", 43), ("cnn_k3", 43), ("cnn_k5", 43), ("cnn_k7", 43)]
+        ("baseline", 42),
+        ("cnn_k3", 42),
+        ("cnn_k5", 42),
+        ("cnn_k7", 42),
+        ("baseline", 43),
+        ("cnn_k3", 43),
+        ("cnn_k5", 43),
+        ("cnn_k7", 43),
+    ]
     assert results.design.experiment.values == (5, 7) and results.seeds == (42, 43)
     assert list(results.models) == ["baseline", "cnn_k3", "cnn_k5", "cnn_k7"]
     assert [run.test_loss for run in results.models["cnn_k5"].fits] == pytest.approx([0.042, 0.043])
@@ -36,7 +50,12 @@ def test_the_designs_fits_run_seed_by_seed_over_the_planned_models(tmp_path, tra
 
 
 def test_a_second_run_reads_every_model_back_and_force_trains_them_all_again(tmp_path, training, dataset):
-    cache, settings, seeds, design = ResultCache(tmp_path), TrainingSettings(epochs=1, seed=42), (42, 43), kernel_design((3,))
+    cache, settings, seeds, design = (
+        ResultCache(tmp_path),
+        TrainingSettings(epochs=1, seed=42),
+        (42, 43),
+        kernel_design((3,)),
+    )
     fits = design_fits(settings, seeds, design)
 
     def run(**options) -> TrainedModels:
@@ -47,7 +66,9 @@ def test_a_second_run_reads_every_model_back_and_force_trains_them_all_again(tmp
     again = run()
     assert len(training.calls) == 4, "a cached model was trained again"
     assert all(fit.cached for fits in again.models.values() for fit in fits.fits)
-    assert [run.test_loss for run in again.models["baseline"].fits] == [run.test_loss for run in first.models["baseline"].fits]
+    assert [run.test_loss for run in again.models["baseline"].fits] == [
+        run.test_loss for run in first.models["baseline"].fits
+    ]
     forced = run(force=True)
     assert len(training.calls) == 8
     assert not any(fit.cached for fits in forced.models.values() for fit in fits.fits)

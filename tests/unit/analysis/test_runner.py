@@ -33,7 +33,6 @@ class Recorder(FitEvents):
         self.events.append(("finished", fit.label, result.cached))
 
 
-
 def test_a_model_is_trained_once_then_read_back_and_force_trains_it_again(tmp_path, training, dataset):
     cache, settings, events = ResultCache(tmp_path), TrainingSettings(epochs=2, seed=7), Recorder()
     fit = Fit(cnn(5), settings)
@@ -41,8 +40,11 @@ def test_a_model_is_trained_once_then_read_back_and_force_trains_it_again(tmp_pa
     assert training.calls == [("cnn_k5", 7, 2, None)]
     assert first.cached is False and first.test_accuracy == pytest.approx(0.993)
     # Each epoch's time and Keras's logs reach the progress display as training reported them.
-    assert events.events == [("started", "cnn_k5 seed 7"), ("epoch", "cnn_k5 seed 7", 1, 0.5, {"loss": 0.1}),
-                             ("finished", "cnn_k5 seed 7", False)]
+    assert events.events == [
+        ("started", "cnn_k5 seed 7"),
+        ("epoch", "cnn_k5 seed 7", 1, 0.5, {"loss": 0.1}),
+        ("finished", "cnn_k5 seed 7", False),
+    ]
     assert not list(tmp_path.glob("*.keras")), "a fit that does not keep its model stored one"
 
     events.events.clear()
@@ -50,7 +52,17 @@ def test_a_model_is_trained_once_then_read_back_and_force_trains_it_again(tmp_pa
     assert len(training.calls) == 1, "a cached model was trained again"
     assert again.cached is True
     assert events.events == [("finished", "cnn_k5 seed 7", True)]
-    for name in ("name", "params", "test_accuracy", "test_loss", "epochs", "train_seconds", "history", "layers", "probes"):
+    for name in (
+        "name",
+        "params",
+        "test_accuracy",
+        "test_loss",
+        "epochs",
+        "train_seconds",
+        "history",
+        "layers",
+        "probes",
+    ):
         assert getattr(again, name) == getattr(first, name), name
     np.testing.assert_array_equal(again.test_predictions, first.test_predictions)
 
@@ -82,13 +94,12 @@ def test_a_cached_entry_is_stored_with_what_describes_it(tmp_path, training, dat
     run_fit(Fit(BASELINE, settings), dataset, cache)
     entry = cache.path_for(fit_key(BASELINE, settings, dataset.sha256))
     stored = json.loads(entry.read_text())
-    assert stored["description"] == {"model": {"architecture": "baseline", "kernel_size": None},
-                                     "settings": settings.to_dict(), "data_sha256": dataset.sha256}
+    assert stored["description"] == {
+        "model": {"architecture": "baseline", "kernel_size": None},
+        "settings": settings.to_dict(),
+        "data_sha256": dataset.sha256,
+    }
     assert stored["result"]["name"] == "baseline" and stored["result"]["test_loss"] == pytest.approx(0.003)
-
-
-
-
 
 
 def test_a_cached_entry_missing_a_field_is_trained_again_not_trusted(tmp_path, training, dataset):
@@ -104,26 +115,8 @@ def test_a_cached_entry_missing_a_field_is_trained_again_not_trusted(tmp_path, t
     assert warnings and "it lacks probes" in warnings[0]
 
 
-
-
-
-
-
-
-
-
 def test_the_fit_key_changes_with_the_validation_split():
     assert fit_key(BASELINE, TrainingSettings(), "a") != fit_key(BASELINE, TrainingSettings(validation_split=0.2), "a")
-
-
-
-
-
-
-
-
-
-
 
 
 def test_training_is_imported_on_first_use_with_its_start_up_lines_hidden_unless_asked_for(monkeypatch):

@@ -60,8 +60,14 @@ def _onednn_state(environment: dict[str, str]) -> str:
         "from tensorflow.python.util import _pywrap_util_port\n"
         "print(_pywrap_util_port.IsMklEnabled())\n"
     )
-    finished = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
-                              check=True, cwd=Path(__file__).resolve().parents[3])
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     return finished.stdout.strip().splitlines()[-1]
 
 
@@ -75,7 +81,9 @@ def _half_learnable(tiny: Path) -> Dataset:
     """The tiny dataset with the second half of its test images replaced by noise, so accuracy lands inside (0, 1)."""
     dataset = load_dataset(tiny)
     x_test = dataset.x_test.copy()
-    x_test[len(x_test) // 2:] = np.random.default_rng(5).integers(0, 256, x_test[len(x_test) // 2:].shape, dtype=np.uint8)
+    x_test[len(x_test) // 2 :] = np.random.default_rng(5).integers(
+        0, 256, x_test[len(x_test) // 2 :].shape, dtype=np.uint8
+    )
     return replace(dataset, x_test=x_test)
 
 

@@ -68,7 +68,9 @@ def _epochs_seen(monkeypatch, tiny_npz, settings: TrainingSettings) -> tuple[lis
     fit_model = analysis.training.fit_model
 
     def fit_with_epoch_starts(model, training_data, validation_data, settings, on_epoch=None, callbacks=()):
-        return fit_model(model, training_data, validation_data, settings, on_epoch, [*callbacks, _EpochStarts(batches, starts)])
+        return fit_model(
+            model, training_data, validation_data, settings, on_epoch, [*callbacks, _EpochStarts(batches, starts)]
+        )
 
     monkeypatch.setattr(analysis.training, "build_model", recording_model)
     monkeypatch.setattr(analysis.training, "fit_model", fit_with_epoch_starts)
@@ -92,7 +94,9 @@ def test_every_epoch_of_a_build_sees_a_new_order(monkeypatch, tiny_npz):
 
 
 def test_the_fixed_order_setting_repeats_one_shuffled_order(monkeypatch, tiny_npz):
-    epochs, y_fit = _epochs_seen(monkeypatch, tiny_npz, TrainingSettings(epochs=3, batch_size=16, seed=5, reshuffle=False))
+    epochs, y_fit = _epochs_seen(
+        monkeypatch, tiny_npz, TrainingSettings(epochs=3, batch_size=16, seed=5, reshuffle=False)
+    )
     assert len(epochs) == 3
     assert not np.array_equal(epochs[0], y_fit)
     np.testing.assert_array_equal(epochs[0], epochs[1])

@@ -26,14 +26,19 @@ def _labelled_images(count: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(min_value=2, max_value=400), st.one_of(st.none(), st.integers(min_value=2, max_value=400)),
-       st.sampled_from([0.1, 0.2, 0.25, 0.5]))
+@given(
+    st.integers(min_value=2, max_value=400),
+    st.one_of(st.none(), st.integers(min_value=2, max_value=400)),
+    st.sampled_from([0.1, 0.2, 0.25, 0.5]),
+)
 def test_the_split_is_the_one_keras_validation_split_makes(available, limit, validation_split):
     from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 
     used = available if limit is None else min(limit, available)
     x, y = np.arange(available).reshape(available, 1), np.arange(available)
-    fit_x, fit_y, val_x, val_y = split_for_validation(x, y, TrainingSettings(limit_train=limit, validation_split=validation_split))
+    fit_x, fit_y, val_x, val_y = split_for_validation(
+        x, y, TrainingSettings(limit_train=limit, validation_split=validation_split)
+    )
     try:
         (keras_x, keras_y), (keras_val_x, keras_val_y) = train_validation_split((x[:used], y[:used]), validation_split)
     except ValueError:  # Keras refuses a split that leaves either side empty

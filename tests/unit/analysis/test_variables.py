@@ -35,28 +35,38 @@ def test_variant_names_are_identifiers():
     assert variant_name("pooling", "none") == "cnn_pooling_none"
     assert variant_name("dropout", 0.25) == "cnn_dropout_0_25"
     assert variant_name("dropout", 0.0) == "cnn_dropout_0"
-    assert all(variant_name(vary, value).isidentifier()
-               for vary, value in (("padding", "same"), ("activation", "leaky_relu"), ("kernel", 7)))
+    assert all(
+        variant_name(vary, value).isidentifier()
+        for vary, value in (("padding", "same"), ("activation", "leaky_relu"), ("kernel", 7))
+    )
 
 
-@pytest.mark.parametrize("vary, value, reference", [
-    ("kernel", 5, lambda: custom_cnn_by_hand(kernel=5)),
-    ("width", 0.5, lambda: custom_cnn_by_hand(filters=(16, 32))),
-    ("width", 2, lambda: custom_cnn_by_hand(filters=(64, 128))),
-    ("pooling", "avg", lambda: custom_cnn_by_hand(pool="avg")),
-    ("pooling", "none", lambda: custom_cnn_by_hand(pool=None)),
-    ("padding", "valid", lambda: custom_cnn_by_hand(padding="valid")),
-    ("activation", "tanh", lambda: custom_cnn_by_hand(activation="tanh")),
-    ("dropout", 0.5, lambda: custom_cnn_by_hand(rate=0.5)),
-])
+@pytest.mark.parametrize(
+    "vary, value, reference",
+    [
+        ("kernel", 5, lambda: custom_cnn_by_hand(kernel=5)),
+        ("width", 0.5, lambda: custom_cnn_by_hand(filters=(16, 32))),
+        ("width", 2, lambda: custom_cnn_by_hand(filters=(64, 128))),
+        ("pooling", "avg", lambda: custom_cnn_by_hand(pool="avg")),
+        ("pooling", "none", lambda: custom_cnn_by_hand(pool=None)),
+        ("padding", "valid", lambda: custom_cnn_by_hand(padding="valid")),
+        ("activation", "tanh", lambda: custom_cnn_by_hand(activation="tanh")),
+        ("dropout", 0.5, lambda: custom_cnn_by_hand(rate=0.5)),
+    ],
+)
 def test_every_experiment_variable_builds_the_network_keras_builds_by_hand(vary, value, reference):
     variant = apply_variant(custom_cnn(), vary, value)
     by_hand, built = reference(), build_keras_model(variant, variant_name(vary, value))
     assert count_params(variant) == by_hand.count_params() == built.count_params()
     shapes = [tuple(layer.output.shape[1:]) for layer in by_hand.layers]
-    assert [shape.output_shape for shape in layer_shapes(variant)] == shapes == [tuple(layer.output.shape[1:]) for layer in built.layers]
+    assert (
+        [shape.output_shape for shape in layer_shapes(variant)]
+        == shapes
+        == [tuple(layer.output.shape[1:]) for layer in built.layers]
+    )
     # What changes no parameter count must still reach Keras: the layer classes and their settings.
     assert [type(layer).__name__ for layer in built.layers] == [type(layer).__name__ for layer in by_hand.layers]
     settings = ("activation", "padding", "rate", "pool_size")
     assert [{key: value for key, value in layer.get_config().items() if key in settings} for layer in built.layers] == [
-        {key: value for key, value in layer.get_config().items() if key in settings} for layer in by_hand.layers]
+        {key: value for key, value in layer.get_config().items() if key in settings} for layer in by_hand.layers
+    ]

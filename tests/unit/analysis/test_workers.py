@@ -28,12 +28,6 @@ from course import BASELINE, cnn
 PROJECT = Path(__file__).resolve().parents[3]
 
 
-
-
-
-
-
-
 def test_a_fit_without_its_model_file_is_not_finished(tmp_path, tiny_npz):
     """The main CNN's cache entry counts only with its .keras: a build must deliver the model."""
     dataset = load_dataset(tiny_npz)
@@ -55,7 +49,9 @@ def test_a_failing_worker_is_reported_with_its_own_error(tmp_path, tiny_npz):
     cache = ResultCache(tmp_path / "cache")
     cache.prepare()
     with pytest.raises(DataError, match="changed while the build was running"):
-        run_fits([Fit(BASELINE, TrainingSettings(epochs=1)), Fit(cnn(3), TrainingSettings(epochs=1))], dataset, cache, jobs=2)
+        run_fits(
+            [Fit(BASELINE, TrainingSettings(epochs=1)), Fit(cnn(3), TrainingSettings(epochs=1))], dataset, cache, jobs=2
+        )
     assert not list(cache.directory.iterdir())
 
 
@@ -76,7 +72,9 @@ def test_default_jobs_follow_the_cpus_and_the_memory(monkeypatch):
 
 # What the numbers depend on ------------------------------------------------------------------------
 
-AVX2_EPYC = "flags\t\t: fpu vme sse sse2 ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand avx2 bmi2 sha_ni\n"
+AVX2_EPYC = (
+    "flags\t\t: fpu vme sse sse2 ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand avx2 bmi2 sha_ni\n"
+)
 SKYLAKE = AVX2_EPYC.rstrip("\n") + " avx512f avx512dq avx512cd avx512bw avx512vl\n"
 ZEN4 = SKYLAKE.rstrip("\n") + " avx512_vnni avx512_bf16 avx512vbmi\n"
 SAPPHIRE_RAPIDS = ZEN4.rstrip("\n") + " avx_vnni avx512_fp16 amx_bf16 amx_tile amx_int8\n"
@@ -92,7 +90,9 @@ def test_instruction_set_tiers_from_cpu_flags(cpuinfo, name):
 
 def test_the_instruction_set_and_the_thread_count_are_in_every_trained_results_key(monkeypatch):
     key = fit_key(cnn(3), TrainingSettings(), "abc")
-    monkeypatch.setattr("analysis.environment.instruction_set", lambda cpuinfo=None: {"name": "avx2", "description": "AVX2"})
+    monkeypatch.setattr(
+        "analysis.environment.instruction_set", lambda cpuinfo=None: {"name": "avx2", "description": "AVX2"}
+    )
     assert fit_key(cnn(3), TrainingSettings(), "abc") != key
     monkeypatch.undo()
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "2")
@@ -107,9 +107,20 @@ def test_tensorflow_runs_each_fit_on_one_thread_with_the_kernels_of_the_detected
         "print(tf.nn.conv2d(tf.ones((1, 8, 8, 1)), tf.ones((3, 3, 1, 4)), 1, 'VALID').shape)\n"
     )
     environment = {key: value for key, value in os.environ.items() if key != "TF_NUM_INTRAOP_THREADS"}
-    finished = subprocess.run([sys.executable, "-c", script], env={**environment, "ONEDNN_VERBOSE": "1"}, cwd=PROJECT,
-                              capture_output=True, text=True, timeout=300, check=True)
-    info = [line for line in (finished.stdout + finished.stderr).splitlines() if line.startswith("onednn_verbose") and ",info,cpu," in line]
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**environment, "ONEDNN_VERBOSE": "1"},
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    info = [
+        line
+        for line in (finished.stdout + finished.stderr).splitlines()
+        if line.startswith("onednn_verbose") and ",info,cpu," in line
+    ]
     assert any(line.endswith("nthr:1") for line in info), info
     [isa] = [line.split("isa:", 1)[1] for line in info if "isa:" in line]
     tier = instruction_set()["name"]

@@ -9,8 +9,20 @@ from report.cli import main
 
 from mnist_files import write_npz
 
-BUILD_OPTIONS = ["--out", "--data", "--epochs", "--batch-size", "--seed", "--seeds", "--limit-train", "--kernel-sizes",
-                 "--cache-dir", "--force", "--quiet", "--lang"]
+BUILD_OPTIONS = [
+    "--out",
+    "--data",
+    "--epochs",
+    "--batch-size",
+    "--seed",
+    "--seeds",
+    "--limit-train",
+    "--kernel-sizes",
+    "--cache-dir",
+    "--force",
+    "--quiet",
+    "--lang",
+]
 
 
 def run(*arguments: str):
@@ -65,7 +77,16 @@ def test_output_must_be_a_pdf(tmp_path):
 def test_bad_data_is_one_line_error_without_traceback(tmp_path):
     bad = tmp_path / "mnist.npz"
     bad.write_bytes(b"not a zip")
-    result = run("build", "--out", str(tmp_path / "report.pdf"), "--data", str(bad), "--cache-dir", str(tmp_path / "cache"), "--quiet")
+    result = run(
+        "build",
+        "--out",
+        str(tmp_path / "report.pdf"),
+        "--data",
+        str(bad),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--quiet",
+    )
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
     assert result.output.startswith(f"Error: {bad}")
@@ -73,28 +94,46 @@ def test_bad_data_is_one_line_error_without_traceback(tmp_path):
 
 
 BAD_PROJECTS = {
-    "unknown layer type": ('[models.cnn]\nlayers = [{ type = "convolution", filters = 8, kernel = 3 }]\n',
-                           "[models.cnn] layer 1: unknown layer type 'convolution'; did you mean 'conv'?"),
-    "unknown field": ('[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernal = 3 }, { type = "flatten" }]\n',
-                      "unknown field 'kernal'; did you mean 'kernel'?"),
-    "wrong type": ('[models.cnn]\nlayers = [{ type = "conv", filters = "eight", kernel = 3 }, { type = "flatten" }]\n',
-                   'filters = "eight" is not a whole number of at least 1'),
-    "maps shrink to nothing": ('[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernel = 3 }, { type = "maxpool", size = 8 },'
-                               ' { type = "conv", filters = 8, kernel = 5 }, { type = "flatten" }]\n[experiment]\nvary = "padding"\n'
-                               'values = ["valid"]\n',
-                               "layer 3 (conv2): its 3×3 input is smaller than its 5×5 kernel"),
-    "variable the CNN lacks": ('[experiment]\nvary = "dropout"\nvalues = [0.2, 0.5]\n',
-                               "[experiment] vary = \"dropout\": [models.cnn] has no dropout layer to vary"),
-    "bad value": ('[experiment]\nvary = "pooling"\nvalues = ["max", "min"]\n', "values: \"min\" is not one of 'max', 'avg', 'none'"),
+    "unknown layer type": (
+        '[models.cnn]\nlayers = [{ type = "convolution", filters = 8, kernel = 3 }]\n',
+        "[models.cnn] layer 1: unknown layer type 'convolution'; did you mean 'conv'?",
+    ),
+    "unknown field": (
+        '[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernal = 3 }, { type = "flatten" }]\n',
+        "unknown field 'kernal'; did you mean 'kernel'?",
+    ),
+    "wrong type": (
+        '[models.cnn]\nlayers = [{ type = "conv", filters = "eight", kernel = 3 }, { type = "flatten" }]\n',
+        'filters = "eight" is not a whole number of at least 1',
+    ),
+    "maps shrink to nothing": (
+        '[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernel = 3 }, { type = "maxpool", size = 8 },'
+        ' { type = "conv", filters = 8, kernel = 5 }, { type = "flatten" }]\n[experiment]\nvary = "padding"\n'
+        'values = ["valid"]\n',
+        "layer 3 (conv2): its 3×3 input is smaller than its 5×5 kernel",
+    ),
+    "variable the CNN lacks": (
+        '[experiment]\nvary = "dropout"\nvalues = [0.2, 0.5]\n',
+        '[experiment] vary = "dropout": [models.cnn] has no dropout layer to vary',
+    ),
+    "bad value": (
+        '[experiment]\nvary = "pooling"\nvalues = ["max", "min"]\n',
+        "values: \"min\" is not one of 'max', 'avg', 'none'",
+    ),
     "default kernel sweep too wide for the CNN": (
         '[models.cnn]\nlayers = [{ type = "conv", filters = 8, kernel = 3 }, { type = "maxpool", size = 4 },'
         ' { type = "conv", filters = 8, kernel = 3 }, { type = "flatten" }]\n',
-        "with [experiment] kernel = 7 (the default experiment), layer 3 (conv2): its 5×5 input is smaller than its 7×7 kernel"),
+        "with [experiment] kernel = 7 (the default experiment), layer 3 (conv2): its 5×5 input is smaller than its 7×7 kernel",
+    ),
     "builder that is missing": ('[models.cnn]\nbuilder = "nowhere.py:make_model"\n', "no such file"),
-    "builder that returns the wrong shapes": ('[models.cnn]\nbuilder = "wrong.py:make_model"\n',
-                                              "its output is 2, not 10"),
-    "kernel sizes for a pooling experiment": ('[build]\nkernel_sizes = [3, 5]\n[experiment]\nvary = "pooling"\nvalues = ["max"]\n',
-                                              "[build] kernel_sizes and [experiment] both set the experiment"),
+    "builder that returns the wrong shapes": (
+        '[models.cnn]\nbuilder = "wrong.py:make_model"\n',
+        "its output is 2, not 10",
+    ),
+    "kernel sizes for a pooling experiment": (
+        '[build]\nkernel_sizes = [3, 5]\n[experiment]\nvary = "pooling"\nvalues = ["max"]\n',
+        "[build] kernel_sizes and [experiment] both set the experiment",
+    ),
 }
 
 
@@ -113,9 +152,24 @@ def test_every_bad_spec_is_one_line_and_exit_2_before_any_training(tmp_path, cas
     (tmp_path / "cnn-report.toml").write_text(toml)
     (tmp_path / "wrong.py").write_text(WRONG_BUILDER)
     cache = tmp_path / "cache"
-    result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "cnn-report.toml"), "--out", str(tmp_path / "r.pdf"),
-                                       "--data", str(write_npz(tmp_path / "mnist.npz")), "--epochs", "1", "--seeds", "1",
-                                       "--cache-dir", str(cache)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(tmp_path / "cnn-report.toml"),
+            "--out",
+            str(tmp_path / "r.pdf"),
+            "--data",
+            str(write_npz(tmp_path / "mnist.npz")),
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--cache-dir",
+            str(cache),
+        ],
+    )
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and expected in errors[0], result.output

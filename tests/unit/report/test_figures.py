@@ -25,12 +25,15 @@ def accuracy_polylines(src: str) -> list[int]:
     return counts
 
 
-@pytest.mark.parametrize("vary, values, joined", [
-    ("kernel", {3: (12, 10, 8), 5: (15, 13, 11), 7: (18, 16, 14)}, True),
-    ("width", {0.5: (20, 18, 16), 1: (12, 10, 8), 2: (9, 8, 7)}, True),
-    ("pooling", {"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}, False),
-    ("activation", {"relu": (12, 10, 8), "tanh": (16, 14, 12), "elu": (13, 11, 9)}, False),
-])
+@pytest.mark.parametrize(
+    "vary, values, joined",
+    [
+        ("kernel", {3: (12, 10, 8), 5: (15, 13, 11), 7: (18, 16, 14)}, True),
+        ("width", {0.5: (20, 18, 16), 1: (12, 10, 8), 2: (9, 8, 7)}, True),
+        ("pooling", {"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}, False),
+        ("activation", {"relu": (12, 10, 8), "tanh": (16, 14, 12), "elu": (13, 11, 9)}, False),
+    ],
+)
 def test_the_experiment_figure_joins_the_accuracies_only_for_values_in_order(vary, values, joined):
     """A line from max to average pooling to none would claim a trend between kinds that have no order."""
     built = synthetic.build(Scenario(vary=vary, kernels=values))

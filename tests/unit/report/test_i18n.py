@@ -26,8 +26,11 @@ def test_figures_translate_only_literal_strings():
     calls = []
     for path in sorted(FIGURES_DIR.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls += [(path, node) for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                  and node.func.id == "_"]
+        calls += [
+            (path, node)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+        ]
     assert calls
     for path, call in calls:
         assert len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str), (
@@ -38,8 +41,11 @@ def test_figures_translate_only_literal_strings():
 def test_the_variables_mark_only_literal_strings():
     """Every label of the table of variables is an N_() of one literal string, so the check below sees them all."""
     tree = ast.parse(VARIABLES_FILE.read_text(encoding="utf-8"))
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-             and node.func.id == "N_"]
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "N_"
+    ]
     assert len(calls) >= 6 * 4  # a column, a phrase, a title and a model label (or named values) per variable
     for call in calls:
         assert len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str), (
@@ -127,11 +133,21 @@ def test_spanish_numbers_use_a_decimal_comma_and_no_break_spaces():
     assert numbers.points(1.4) == f"+1,40{NBSP}p.{NBSP}p."
     assert numbers.points(-0.5) == f"\N{MINUS SIGN}0,50{NBSP}p.{NBSP}p."
     # Spanish groups thousands with a point, but not in four-digit numbers (CLDR, RAE).
-    assert [numbers.integer(value) for value in (121930, 60000, 10000, 5923, 784)] == ["121.930", "60.000", "10.000", "5923", "784"]
+    assert [numbers.integer(value) for value in (121930, 60000, 10000, 5923, 784)] == [
+        "121.930",
+        "60.000",
+        "10.000",
+        "5923",
+        "784",
+    ]
     assert numbers.decimal(0.041612) == "0,0416"
     assert numbers.decimal_spread(0.041612, 0.0012) == f"0,0416{NBSP}±{NBSP}0,0012"
     assert numbers.ratio(2.345) == "2,3×" and numbers.ratio(None) == "n/d"
-    assert [numbers.seconds(value) for value in (0.42, 42, 365)] == [f"0,4{NBSP}s", f"42{NBSP}s", f"6{NBSP}min{NBSP}05{NBSP}s"]
+    assert [numbers.seconds(value) for value in (0.42, 42, 365)] == [
+        f"0,4{NBSP}s",
+        f"42{NBSP}s",
+        f"6{NBSP}min{NBSP}05{NBSP}s",
+    ]
     assert numbers.count(12345.0) == "12.345" and numbers.count(105.25) == "105,2"
 
 
@@ -154,5 +170,3 @@ def test_sagemaker_hyperparameter_sets_the_language():
     # The same words as the command line's --lang: one option, one set of choices.
     with pytest.raises(SageMakerError, match="lang='fr': 'fr' is not one of 'en', 'es'"):
         parse_hyperparameters({"lang": "fr"})
-
-

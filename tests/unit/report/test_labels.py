@@ -28,30 +28,56 @@ DOCUMENT = """\
 IMAGE = {"src": "data:image/svg+xml;base64,", "width": 10, "height": 5}
 
 
-@pytest.mark.parametrize(("key", "english", "spanish"), [
-    ("baseline", "baseline", "modelo\u00a0base"),
-    ("cnn_k3", "CNN\u00a03×3", "CNN\u00a03×3"),
-    ("cnn_k7", "CNN\u00a07×7", "CNN\u00a07×7"),
-])
+@pytest.mark.parametrize(
+    ("key", "english", "spanish"),
+    [
+        ("baseline", "baseline", "modelo\u00a0base"),
+        ("cnn_k3", "CNN\u00a03×3", "CNN\u00a03×3"),
+        ("cnn_k7", "CNN\u00a07×7", "CNN\u00a07×7"),
+    ],
+)
 def test_models_have_one_display_name_per_language(key, english, spanish):
     assert model_names(Scenario(), "en")(key) == english
     assert model_names(Scenario(), "es")(key) == spanish
 
 
-@pytest.mark.parametrize(("scenario", "key", "english", "spanish"), [
-    (Scenario(vary="width", kernels={0.5: (20, 18, 16), 1: (12, 10, 8)}), "cnn_width_0_5", "CNN (width ×0.5)",
-     "CNN (anchura ×0,5)"),
-    (Scenario(vary="pooling", kernels={"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}), "cnn_pooling_avg",
-     "CNN (average pooling)", "CNN (pooling promedio)"),
-    (Scenario(vary="pooling", kernels={"max": (12, 10, 8), "none": (16, 14, 12)}), "cnn_pooling_none", "CNN (no pooling)",
-     "CNN (sin pooling)"),
-    (Scenario(vary="padding", kernels={"valid": (12, 10, 8), "same": (11, 9, 7)}), "cnn_padding_same", "CNN ('same' padding)",
-     "CNN (relleno 'same')"),
-    (Scenario(vary="activation", kernels={"relu": (12, 10, 8), "tanh": (16, 14, 12)}), "cnn_activation_tanh", "CNN (tanh)",
-     "CNN (tanh)"),
-    # The main CNN's own kernel size left out of the experiment: still named by its value, read from the summary.
-    (Scenario(values=(5, 7)), "cnn_k3", "CNN\u00a03×3", "CNN\u00a03×3"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "key", "english", "spanish"),
+    [
+        (
+            Scenario(vary="width", kernels={0.5: (20, 18, 16), 1: (12, 10, 8)}),
+            "cnn_width_0_5",
+            "CNN (width ×0.5)",
+            "CNN (anchura ×0,5)",
+        ),
+        (
+            Scenario(vary="pooling", kernels={"max": (12, 10, 8), "avg": (14, 12, 10), "none": (16, 14, 12)}),
+            "cnn_pooling_avg",
+            "CNN (average pooling)",
+            "CNN (pooling promedio)",
+        ),
+        (
+            Scenario(vary="pooling", kernels={"max": (12, 10, 8), "none": (16, 14, 12)}),
+            "cnn_pooling_none",
+            "CNN (no pooling)",
+            "CNN (sin pooling)",
+        ),
+        (
+            Scenario(vary="padding", kernels={"valid": (12, 10, 8), "same": (11, 9, 7)}),
+            "cnn_padding_same",
+            "CNN ('same' padding)",
+            "CNN (relleno 'same')",
+        ),
+        (
+            Scenario(vary="activation", kernels={"relu": (12, 10, 8), "tanh": (16, 14, 12)}),
+            "cnn_activation_tanh",
+            "CNN (tanh)",
+            "CNN (tanh)",
+        ),
+        # The main CNN's own kernel size left out of the experiment: still named by its value, read from the summary.
+        (Scenario(values=(5, 7)), "cnn_k3", "CNN\u00a03×3", "CNN\u00a03×3"),
+    ],
+)
 def test_every_variable_names_its_models_from_the_table_of_variables(scenario, key, english, spanish):
     assert model_names(scenario, "en")(key) == english
     assert model_names(scenario, "es")(key) == spanish

@@ -16,10 +16,20 @@ from report.notes import Note, check_markdown, filters, render_notes
 NBSP = "\u00a0"
 SUMMARY = {
     "models": {
-        "baseline": {"test_accuracy": 0.97812, "test_accuracy_std": 0.0011, "params": 101770, "test_loss": 0.0734,
-                     "test_loss_std": None},
-        "cnn_k3": {"test_accuracy": 0.99012, "test_accuracy_std": 0.00052, "params": 121930, "test_loss": 0.0321,
-                   "test_loss_std": 0.002},
+        "baseline": {
+            "test_accuracy": 0.97812,
+            "test_accuracy_std": 0.0011,
+            "params": 101770,
+            "test_loss": 0.0734,
+            "test_loss_std": None,
+        },
+        "cnn_k3": {
+            "test_accuracy": 0.99012,
+            "test_accuracy_std": 0.00052,
+            "params": 121930,
+            "test_loss": 0.0321,
+            "test_loss_std": 0.002,
+        },
     },
     "comparison": {"accuracy_gain_pp": 1.2, "error_ratio": 2.2345},
     "settings": {"epochs": 10, "seeds": [42, 43, 44]},
@@ -40,9 +50,11 @@ def render(folder: Path, text: str, lang: str = "en", name: str = "note.md") -> 
 
 
 def test_placeholders_use_the_report_number_formats_in_its_language(tmp_path):
-    text = ("{{ models.cnn_k3.test_accuracy | pct }}; {{ models.cnn_k3 | pct_pm }}; {{ models.cnn_k3.params | num }}; "
-            "{{ comparison.accuracy_gain_pp | pp }}; {{ comparison.error_ratio | ratio }}; {{ models.cnn_k3 | num_pm }}; "
-            "{{ models.baseline.test_loss | num(3) }}; {{ settings.seeds | length }}")
+    text = (
+        "{{ models.cnn_k3.test_accuracy | pct }}; {{ models.cnn_k3 | pct_pm }}; {{ models.cnn_k3.params | num }}; "
+        "{{ comparison.accuracy_gain_pp | pp }}; {{ comparison.error_ratio | ratio }}; {{ models.cnn_k3 | num_pm }}; "
+        "{{ models.baseline.test_loss | num(3) }}; {{ settings.seeds | length }}"
+    )
     assert render(tmp_path, text, "en") == (
         '<div class="notes" data-section="q1">\n'
         "<p>99.01%; 99.01 ± 0.05%; 121,930; +1.20 pp; 2.2×; 0.0321 ± 0.0020; 0.073; 3</p>\n</div>\n"
@@ -84,8 +96,13 @@ def test_placeholder_values_cannot_inject_markdown(tmp_path):
 
 
 def test_math_is_an_svg_with_its_tex_as_alt_text(tmp_path):
-    html = render(tmp_path, "Inline $\\sum_i w_i x_i$ and\n\n$$\n\\frac{a}{b} \\approx {{ models.cnn_k3.test_accuracy | pct }}\n$$\n")
-    inline, display = re.findall(r'<img class="math" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)" style="([^"]+)"', html)
+    html = render(
+        tmp_path,
+        "Inline $\\sum_i w_i x_i$ and\n\n$$\n\\frac{a}{b} \\approx {{ models.cnn_k3.test_accuracy | pct }}\n$$\n",
+    )
+    inline, display = re.findall(
+        r'<img class="math" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)" style="([^"]+)"', html
+    )
     assert inline[1] == "\\sum_i w_i x_i"
     assert display[1] == "\\frac{a}{b} \\approx 99.01\\%"  # the value, with % escaped for TeX
     assert '<div class="math-display">' in html
@@ -107,15 +124,23 @@ def test_images_are_embedded_from_the_project_folder(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("ok\n{{ models.cnn_k9.test_accuracy | pct }}\n",
-         "notes/note.md:2: {{ models.cnn_k9.test_accuracy | pct }} names nothing: there is no key 'cnn_k9' "
-         "(did you mean 'cnn_k3'?); there are: baseline, cnn_k3"),
-        ("{{ modles.cnn_k3 }}\n", "notes/note.md:1: {{ modles.cnn_k3 }} names nothing: there is no name 'modles' (did you mean 'models'?)"),
+        (
+            "ok\n{{ models.cnn_k9.test_accuracy | pct }}\n",
+            "notes/note.md:2: {{ models.cnn_k9.test_accuracy | pct }} names nothing: there is no key 'cnn_k9' "
+            "(did you mean 'cnn_k3'?); there are: baseline, cnn_k3",
+        ),
+        (
+            "{{ modles.cnn_k3 }}\n",
+            "notes/note.md:1: {{ modles.cnn_k3 }} names nothing: there is no name 'modles' (did you mean 'models'?)",
+        ),
         ("{{ kernels[5].kernel_size }}\n", "index 5 is past the end of a list of 2 item(s)"),
         ("\n\n{{ models.cnn_k3.test_accuracy | pcnt }}\n", "notes/note.md:3: No filter named 'pcnt'"),
         ("{{ models.cnn_k3.test_accuracy \n", "notes/note.md:1: unexpected end of template"),
         # The sandbox: no way to Python's internals, and the report's data cannot be changed.
-        ("{{ models.__class__ }}\n", "notes/note.md:1: {{ models.__class__ }} cannot be evaluated: access to attribute '__class__'"),
+        (
+            "{{ models.__class__ }}\n",
+            "notes/note.md:1: {{ models.__class__ }} cannot be evaluated: access to attribute '__class__'",
+        ),
         ("{{ models.pop('cnn_k3') }}\n", "cannot be evaluated: access to attribute 'pop'"),
         ("{{ settings.epochs | pct_pm('nothing') }}\n", "cannot be evaluated"),
         ("Line one\n\nSee $\\fooo{x}$ here.\n", "notes/note.md:3: cannot typeset $\\fooo{x}$: Unknown symbol: \\fooo"),

@@ -16,7 +16,12 @@ from report.options import BUILD_OPTIONS, FILE_OPTIONS, JOB_OPTIONS, convert, de
 def test_the_defaults_are_the_course_protocols():
     values = defaults()
     assert (values["epochs"], values["batch_size"], values["seed"], values["seeds"]) == (10, 32, 42, 3)
-    assert (values["kernel_sizes"], values["out"], values["lang"], values["limit_train"]) == ((3, 5, 7), Path("report.pdf"), "en", None)
+    assert (values["kernel_sizes"], values["out"], values["lang"], values["limit_train"]) == (
+        (3, 5, 7),
+        Path("report.pdf"),
+        "en",
+        None,
+    )
     assert values["force"] is False and values["quiet"] is False and values["jobs"] is None
 
 
@@ -36,13 +41,16 @@ def test_kernel_sizes_are_read_the_same_from_every_source(text, sizes):
     assert option.process_value(None, text) == sizes  # the command line
 
 
-@pytest.mark.parametrize("value, message", [
-    ("three", "'three' is not a comma-separated list of integers, e.g. 3,5,7"),
-    (" , ", "no kernel size given, e.g. 3,5,7"),
-    ("3,0", "kernel size 0 is not a whole number of at least 1"),
-    ("-1", "kernel size -1 is not a whole number of at least 1"),
-    ([3, True], "is not a comma-separated list of integers"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("three", "'three' is not a comma-separated list of integers, e.g. 3,5,7"),
+        (" , ", "no kernel size given, e.g. 3,5,7"),
+        ("3,0", "kernel size 0 is not a whole number of at least 1"),
+        ("-1", "kernel size -1 is not a whole number of at least 1"),
+        ([3, True], "is not a comma-separated list of integers"),
+    ],
+)
 def test_a_kernel_size_no_experiment_takes_is_refused_everywhere_in_the_same_words(value, message):
     with pytest.raises(ValueError, match=message):
         convert(FILE_OPTIONS["kernel_sizes"], value)
@@ -51,33 +59,39 @@ def test_a_kernel_size_no_experiment_takes_is_refused_everywhere_in_the_same_wor
         assert result.exit_code == 2 and message in result.output
 
 
-@pytest.mark.parametrize("name, value, from_text, expected", [
-    ("epochs", "10", True, 10),
-    ("epochs", 10, True, 10),
-    ("force", "True", True, True),
-    ("force", "off", True, False),
-    ("lang", "es", False, "es"),
-    ("cache_dir", "/tmp/cache", False, Path("/tmp/cache")),
-])
+@pytest.mark.parametrize(
+    "name, value, from_text, expected",
+    [
+        ("epochs", "10", True, 10),
+        ("epochs", 10, True, 10),
+        ("force", "True", True, True),
+        ("force", "off", True, False),
+        ("lang", "es", False, "es"),
+        ("cache_dir", "/tmp/cache", False, Path("/tmp/cache")),
+    ],
+)
 def test_values_are_converted_by_the_options_own_types(name, value, from_text, expected):
     assert convert(FILE_OPTIONS[name], value, from_text=from_text) == expected
 
 
-@pytest.mark.parametrize("name, value, from_text, message", [
-    # A TOML value of the wrong type, which click would quietly take (true as 1, "10" as 10).
-    ("epochs", "10", False, "expected a whole number"),
-    ("epochs", True, False, "expected a number"),
-    ("epochs", 2.5, False, "expected a whole number"),
-    ("force", 1, False, "expected true or false"),
-    ("lang", 1, False, "expected text in quotes"),
-    # A job's text that is not of the option's type.
-    ("epochs", "three", True, "expected a whole number"),
-    ("force", "maybe", True, "expected true or false"),
-    # The limits, written once: click's words wherever the value came from.
-    ("epochs", 0, False, "0 is not in the range x>=1"),
-    ("limit_train", "5", True, "5 is not in the range x>=20"),
-    ("lang", "fr", True, "'fr' is not one of 'en', 'es'"),
-])
+@pytest.mark.parametrize(
+    "name, value, from_text, message",
+    [
+        # A TOML value of the wrong type, which click would quietly take (true as 1, "10" as 10).
+        ("epochs", "10", False, "expected a whole number"),
+        ("epochs", True, False, "expected a number"),
+        ("epochs", 2.5, False, "expected a whole number"),
+        ("force", 1, False, "expected true or false"),
+        ("lang", 1, False, "expected text in quotes"),
+        # A job's text that is not of the option's type.
+        ("epochs", "three", True, "expected a whole number"),
+        ("force", "maybe", True, "expected true or false"),
+        # The limits, written once: click's words wherever the value came from.
+        ("epochs", 0, False, "0 is not in the range x>=1"),
+        ("limit_train", "5", True, "5 is not in the range x>=20"),
+        ("lang", "fr", True, "'fr' is not one of 'en', 'es'"),
+    ],
+)
 def test_a_value_that_does_not_fit_its_option_says_why(name, value, from_text, message):
     with pytest.raises(ValueError) as caught:
         convert(FILE_OPTIONS[name], value, from_text=from_text)

@@ -39,11 +39,22 @@ def render(source: str, lang: str = "en") -> tuple[str, Outline]:
 def test_sections_figures_and_tables_are_numbered_in_document_order():
     html, outline = render(DOCUMENT)
     assert [(h.id, h.number) for h in outline.headings] == [
-        ("first", "1"), ("first-sub", "1.1"), ("second", "2"), ("second-sub", "2.1"), ("appendix", None)]
-    assert re.findall(r'<figcaption><span class="label">Figure (\d+)\.</span> Caption (\w)\.', html) == [("1", "A"), ("2", "B")]
+        ("first", "1"),
+        ("first-sub", "1.1"),
+        ("second", "2"),
+        ("second-sub", "2.1"),
+        ("appendix", None),
+    ]
+    assert re.findall(r'<figcaption><span class="label">Figure (\d+)\.</span> Caption (\w)\.', html) == [
+        ("1", "A"),
+        ("2", "B"),
+    ]
     assert re.findall(r'<span class="label">Table (\d+)\.</span> (\w+)\.', html) == [("1", "Early"), ("2", "Late")]
     assert '<h2 id="second"><a class="self-link" href="#second"><span class="number">2.</span> Second</a></h2>' in html
-    assert '<h3 id="second-sub"><a class="self-link" href="#second-sub"><span class="number">2.1</span> Second sub</a></h3>' in html
+    assert (
+        '<h3 id="second-sub"><a class="self-link" href="#second-sub"><span class="number">2.1</span> Second sub</a></h3>'
+        in html
+    )
     assert '<h2 id="appendix"><a class="self-link" href="#appendix">Appendix</a></h2>' in html
 
 
@@ -63,9 +74,13 @@ def test_numbers_follow_the_language():
 def test_inserting_a_figure_renumbers_everything_after_it():
     """Nothing is typed: a figure added at the top moves every later number, references included."""
     extra = '{% call doc.figure("figure-new", image, "alt") %}New.{% endcall %}\n'
-    html, _ = render(DOCUMENT.replace('<p>See', extra + '<p>See'))
+    html, _ = render(DOCUMENT.replace("<p>See", extra + "<p>See"))
     assert '<a class="xref" href="#figure-b">Figure 3</a>' in html
-    assert re.findall(r'<span class="label">Figure (\d+)\.</span> (\w+)', html) == [("1", "New"), ("2", "Caption"), ("3", "Caption")]
+    assert re.findall(r'<span class="label">Figure (\d+)\.</span> (\w+)', html) == [
+        ("1", "New"),
+        ("2", "Caption"),
+        ("3", "Caption"),
+    ]
 
 
 def test_the_contents_list_every_heading_of_the_first_pass():
@@ -73,7 +88,10 @@ def test_the_contents_list_every_heading_of_the_first_pass():
     first.heading(2, "a", "A")
     first.heading(3, "a-1", "A one")
     assert Outline().contents == []
-    assert [(h.level, h.id, h.number, h.title) for h in Outline(first).contents] == [(2, "a", "1", "A"), (3, "a-1", "1.1", "A one")]
+    assert [(h.level, h.id, h.number, h.title) for h in Outline(first).contents] == [
+        (2, "a", "1", "A"),
+        (3, "a-1", "1.1", "A one"),
+    ]
 
 
 def test_a_reference_to_nothing_is_an_error():

@@ -24,10 +24,18 @@ def test_the_report_key_follows_every_setting_that_changes_the_report(tmp_path, 
     base = resolve_config(places)
     key = report_key(base, dataset)
     assert report_key(resolve_config(places), dataset) == key
-    changed = [resolve_config(places, option) for option in (
-        {"epochs": 9}, {"batch_size": 64}, {"seed": 1}, {"seeds": 2}, {"limit_train": 100}, {"kernel_sizes": (3, 5)},
-        {"lang": "es"},
-    )]
+    changed = [
+        resolve_config(places, option)
+        for option in (
+            {"epochs": 9},
+            {"batch_size": 64},
+            {"seed": 1},
+            {"seeds": 2},
+            {"limit_train": 100},
+            {"kernel_sizes": (3, 5)},
+            {"lang": "es"},
+        )
+    ]
     assert len({report_key(config, dataset) for config in changed} | {key}) == len(changed) + 1
     assert report_key(base, replace(dataset, sha256="f" * 64)) != key
     # Neither --quiet, nor where the cache lives, nor how many fits train at once changes what the report says.

@@ -31,8 +31,19 @@ class Clock:
 def result(accuracy: float, seconds: float, cached: bool = False) -> FitResult:
     import numpy as np
 
-    return FitResult(name="x", params=1, test_accuracy=accuracy, test_loss=0.1, epochs=2, train_seconds=seconds,
-                       history={}, layers=[], test_predictions=np.zeros(1), test_confidence=np.zeros(1), cached=cached)
+    return FitResult(
+        name="x",
+        params=1,
+        test_accuracy=accuracy,
+        test_loss=0.1,
+        epochs=2,
+        train_seconds=seconds,
+        history={},
+        layers=[],
+        test_predictions=np.zeros(1),
+        test_confidence=np.zeros(1),
+        cached=cached,
+    )
 
 
 SETTINGS = TrainingSettings(epochs=2)
@@ -85,11 +96,6 @@ def test_durations_read_as_people_say_them():
 
 
 # The real command line ------------------------------------------------------------------------------
-
-
-
-
-
 
 
 def test_tensorflow_start_up_lines_are_hidden_unless_debug():

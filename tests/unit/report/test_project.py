@@ -27,57 +27,104 @@ from student_project import IMAGE_SIZE, NOTES, PROJECT_FILE, replace_in, write_p
 
 
 BAD_PROJECTS = {
-    "invalid TOML": (lambda toml, notes: (replace_in(toml, "epochs = 1", "epochs = = 1"), notes),
-                     r"cnn-report\.toml:15:10: invalid TOML: invalid value"),
-    "unknown table": (lambda toml, notes: (replace_in(toml, "[build]", "[buld]"), notes),
-                      r"unknown table \[buld\]; did you mean \[build\]\? Valid: \[build\], \[report\], \[notes\]"),
-    "key outside its table": (lambda toml, notes: ('title = "Mine"\n' + toml, notes),
-                              r"cnn-report\.toml: title must go inside a table: write it under \[report\]"),
-    "unknown build key": (lambda toml, notes: (replace_in(toml, "epochs = 1", "epoch = 1"), notes),
-                          r"unknown key in \[build\]: epoch; did you mean epochs\? Valid: out, data, epochs, batch_size"),
-    "unknown report key": (lambda toml, notes: (replace_in(toml, "authors =", "author ="), notes),
-                           r"unknown key in \[report\]: author; did you mean authors\?"),
-    "unknown key, no close match": (lambda toml, notes: (replace_in(toml, "epochs = 1", "colour = 1"), notes),
-                                    r"unknown key in \[build\]: colour; valid: out, data"),
-    "bad build value": (lambda toml, notes: (replace_in(toml, "epochs = 1", "epochs = 0"), notes),
-                        r"\[build\] epochs = 0: 0 is not in the range x>=1"),
-    "wrong value type": (lambda toml, notes: (replace_in(toml, "epochs = 1", 'epochs = "one"'), notes),
-                         r'\[build\] epochs = "one": expected a whole number'),
-    "bad kernel sizes": (lambda toml, notes: (replace_in(toml, "kernel_sizes = [3]", "kernel_sizes = [0]"), notes),
-                         r"\[build\] kernel_sizes = \[0\]: kernel size 0 is not a whole number of at least 1"),
+    "invalid TOML": (
+        lambda toml, notes: (replace_in(toml, "epochs = 1", "epochs = = 1"), notes),
+        r"cnn-report\.toml:15:10: invalid TOML: invalid value",
+    ),
+    "unknown table": (
+        lambda toml, notes: (replace_in(toml, "[build]", "[buld]"), notes),
+        r"unknown table \[buld\]; did you mean \[build\]\? Valid: \[build\], \[report\], \[notes\]",
+    ),
+    "key outside its table": (
+        lambda toml, notes: ('title = "Mine"\n' + toml, notes),
+        r"cnn-report\.toml: title must go inside a table: write it under \[report\]",
+    ),
+    "unknown build key": (
+        lambda toml, notes: (replace_in(toml, "epochs = 1", "epoch = 1"), notes),
+        r"unknown key in \[build\]: epoch; did you mean epochs\? Valid: out, data, epochs, batch_size",
+    ),
+    "unknown report key": (
+        lambda toml, notes: (replace_in(toml, "authors =", "author ="), notes),
+        r"unknown key in \[report\]: author; did you mean authors\?",
+    ),
+    "unknown key, no close match": (
+        lambda toml, notes: (replace_in(toml, "epochs = 1", "colour = 1"), notes),
+        r"unknown key in \[build\]: colour; valid: out, data",
+    ),
+    "bad build value": (
+        lambda toml, notes: (replace_in(toml, "epochs = 1", "epochs = 0"), notes),
+        r"\[build\] epochs = 0: 0 is not in the range x>=1",
+    ),
+    "wrong value type": (
+        lambda toml, notes: (replace_in(toml, "epochs = 1", 'epochs = "one"'), notes),
+        r'\[build\] epochs = "one": expected a whole number',
+    ),
+    "bad kernel sizes": (
+        lambda toml, notes: (replace_in(toml, "kernel_sizes = [3]", "kernel_sizes = [0]"), notes),
+        r"\[build\] kernel_sizes = \[0\]: kernel size 0 is not a whole number of at least 1",
+    ),
     "kernel size the cnn has no room for": (
         lambda toml, notes: (replace_in(toml, "kernel_sizes = [3]", "kernel_sizes = [3, 11]"), notes),
-        r"cnn-report\.toml: \[models\.cnn\] with \[experiment\] kernel = 11 \(the default experiment\), layer 3 \(conv2\): "
-        r"its 9×9 input is smaller than its 11×11 kernel"),
-    "unknown section": (lambda toml, notes: (replace_in(toml, "[notes.conclusion]", "[notes.conclusions]"), notes),
-                        r"unknown section \[notes\.conclusions\]; did you mean \[notes\.conclusion\]\? "
-                        r"Valid: \[notes\.introduction\], \[notes\.data\]"),
-    "unknown mode": (lambda toml, notes: (replace_in(toml, 'mode = "replace"', 'mode = "instead"'), notes),
-                     r'\[notes\.q1\] mode = "instead": unknown mode "instead"; valid: "after", "before", "replace"'),
-    "mode with a close match": (lambda toml, notes: (replace_in(toml, 'mode = "before"', 'mode = "befor"'), notes),
-                                r'unknown mode "befor"; did you mean "before"\?'),
-    "missing note": (lambda toml, notes: (replace_in(toml, "notes/q1.md", "notes/q01.md"), notes),
-                     r'\[notes\.q1\] file = "notes/q01\.md": no such file'),
-    "note outside the project": (lambda toml, notes: (replace_in(toml, '"notes/q1.md"', '"../q1.md"'), notes),
-                                 r'\[notes\.q1\] file = "\.\./q1\.md": outside the project folder'),
-    "notes not a table": (lambda toml, notes: (replace_in(toml, "[notes.introduction]", '[notes]\nq2 = "notes/q2.md"\n\n[notes.introduction]'), notes),
-                          r"notes\.q2 must be a table: \[notes\.q2\] then file = "),
-    "missing image": (lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("run.png", "runs.png")}),
-                      r"notes/data\.md:5: image \.\./images/runs\.png not found"),
-    "image URL": (lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("../images/run.png", "https://example.org/run.png")}),
-                  r"notes/data\.md:5: image 'https://example\.org/run\.png' is not a file in the project; cnn-report never fetches URLs"),
+        r"cnn-report\.toml: \[models\.cnn\] with \[experiment\] kernel = 11, layer 3 \(conv2\): "
+        r"its 9×9 input is smaller than its 11×11 kernel",
+    ),
+    "unknown section": (
+        lambda toml, notes: (replace_in(toml, "[notes.conclusion]", "[notes.conclusions]"), notes),
+        r"unknown section \[notes\.conclusions\]; did you mean \[notes\.conclusion\]\? "
+        r"Valid: \[notes\.introduction\], \[notes\.data\]",
+    ),
+    "unknown mode": (
+        lambda toml, notes: (replace_in(toml, 'mode = "replace"', 'mode = "instead"'), notes),
+        r'\[notes\.q1\] mode = "instead": unknown mode "instead"; valid: "after", "before", "replace"',
+    ),
+    "mode with a close match": (
+        lambda toml, notes: (replace_in(toml, 'mode = "before"', 'mode = "befor"'), notes),
+        r'unknown mode "befor"; did you mean "before"\?',
+    ),
+    "missing note": (
+        lambda toml, notes: (replace_in(toml, "notes/q1.md", "notes/q01.md"), notes),
+        r'\[notes\.q1\] file = "notes/q01\.md": no such file',
+    ),
+    "note outside the project": (
+        lambda toml, notes: (replace_in(toml, '"notes/q1.md"', '"../q1.md"'), notes),
+        r'\[notes\.q1\] file = "\.\./q1\.md": outside the project folder',
+    ),
+    "notes not a table": (
+        lambda toml, notes: (
+            replace_in(toml, "[notes.introduction]", '[notes]\nq2 = "notes/q2.md"\n\n[notes.introduction]'),
+            notes,
+        ),
+        r"notes\.q2 must be a table: \[notes\.q2\] then file = ",
+    ),
+    "missing image": (
+        lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("run.png", "runs.png")}),
+        r"notes/data\.md:5: image \.\./images/runs\.png not found",
+    ),
+    "image URL": (
+        lambda toml, notes: (
+            toml,
+            {**notes, "data": notes["data"].replace("../images/run.png", "https://example.org/run.png")},
+        ),
+        r"notes/data\.md:5: image 'https://example\.org/run\.png' is not a file in the project; cnn-report never fetches URLs",
+    ),
     "placeholder names nothing": (
         lambda toml, notes: (toml, {**notes, "q1": "Our answer.\n{{ models.cnn_k5.test_accuracy | pct }}\n"}),
         r"notes/q1\.md:2: \{\{ models\.cnn_k5\.test_accuracy \| pct \}\} names nothing: there is no key 'cnn_k5' "
-        r"\(did you mean 'cnn_k3'\?\); there are: baseline, cnn_k3"),
+        r"\(did you mean 'cnn_k3'\?\); there are: baseline, cnn_k3",
+    ),
     "placeholder in the abstract": (
         lambda toml, notes: (replace_in(toml, "models.cnn_k3 | pct_pm", "model.cnn_k3 | pct_pm"), notes),
         r"cnn-report\.toml \[report\] abstract:1: \{\{ model\.cnn_k3 \| pct_pm \}\} names nothing: there is no name 'model' "
-        r"\(did you mean 'models'\?\)"),
-    "unknown filter": (lambda toml, notes: (toml, {**notes, "conclusion": "{{ comparison.accuracy_gain_pp | percent }}\n"}),
-                       r"notes/conclusion\.md:1: No filter named 'percent'"),
-    "bad formula": (lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("\\sum_i", "\\summ_i")}),
-                    r"notes/data\.md:3: cannot typeset \$y = \\summ_i w_i x_i\$: Unknown symbol: \\summ"),
+        r"\(did you mean 'models'\?\)",
+    ),
+    "unknown filter": (
+        lambda toml, notes: (toml, {**notes, "conclusion": "{{ comparison.accuracy_gain_pp | percent }}\n"}),
+        r"notes/conclusion\.md:1: No filter named 'percent'",
+    ),
+    "bad formula": (
+        lambda toml, notes: (toml, {**notes, "data": notes["data"].replace("\\sum_i", "\\summ_i")}),
+        r"notes/data\.md:3: cannot typeset \$y = \\summ_i w_i x_i\$: Unknown symbol: \\summ",
+    ),
 }
 
 
@@ -101,7 +148,10 @@ def test_bad_input_stops_before_training_with_one_line_and_exit_2(tmp_path, case
 def test_a_missing_config_file_is_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["build", "--config", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
-    assert result.output == f"Error: {tmp_path / 'nope.toml'}: project file not found; check --config, or run `cnn-report init` to create one\n"
+    assert (
+        result.output
+        == f"Error: {tmp_path / 'nope.toml'}: project file not found; check --config, or run `cnn-report init` to create one\n"
+    )
 
 
 def test_the_project_file_in_the_working_directory_is_read(tmp_path, monkeypatch):
@@ -128,7 +178,12 @@ def test_the_command_line_wins_over_the_file_and_the_file_over_defaults(tmp_path
     # Paths in the file are relative to the file, not to the working directory.
     assert options["data"] == tmp_path / "mnist.npz" and options["out"] == tmp_path / "out" / "report.pdf"
     options = build_options(tmp_path, "--epochs", "3", "--kernel-sizes", "3,5", "--out", "elsewhere.pdf")
-    assert (options["epochs"], options["kernel_sizes"], options["out"], options["seeds"]) == (3, (3, 5), Path("elsewhere.pdf"), 2)
+    assert (options["epochs"], options["kernel_sizes"], options["out"], options["seeds"]) == (
+        3,
+        (3, 5),
+        Path("elsewhere.pdf"),
+        2,
+    )
     # Given explicitly, even a default value wins.
     assert build_options(tmp_path, "--epochs", "10")["epochs"] == 10
 
@@ -143,16 +198,12 @@ def test_every_build_option_is_a_build_key_with_the_command_lines_limits(tmp_pat
     with pytest.raises(ProjectError, match=r"\[build\] jobs = 0: 0 is not in the range x>=1"):
         load_project(tmp_path / "cnn-report.toml")
     assert CliRunner().invoke(main, ["build", "--jobs", "0"]).exit_code == 2
-    (tmp_path / "cnn-report.toml").write_text("[build]\nconfig_file = \"other.toml\"\n")
+    (tmp_path / "cnn-report.toml").write_text('[build]\nconfig_file = "other.toml"\n')
     with pytest.raises(ProjectError, match=r"unknown key in \[build\]: config_file"):
         load_project(tmp_path / "cnn-report.toml")
 
 
 # --- cnn-report init ---------------------------------------------------------------------------------------------
-
-
-
-
 
 
 def test_every_section_id_is_a_template_of_its_own_included_once():
@@ -170,10 +221,6 @@ def test_every_section_id_is_a_template_of_its_own_included_once():
 # --- The README's example ------------------------------------------------------------------------------------------
 
 
-
-
-
-
 def test_the_report_cache_key_follows_metadata_notes_and_image_bytes(tmp_path):
     """An edit must render the report anew (from cached models); an unchanged project must not."""
     from report.outputs import report_key
@@ -187,9 +234,11 @@ def test_the_report_cache_key_follows_metadata_notes_and_image_bytes(tmp_path):
     first = key()
     assert key() == first
     keys = {first}
-    for edit in (lambda: project_file.write_text(PROJECT_FILE.replace("Ada Lovelace", "Ada King")),
-                 lambda: (tmp_path / "notes" / "q1.md").write_text(NOTES["q1"] + "One more sentence.\n"),
-                 lambda: Image.new("RGB", IMAGE_SIZE, (0, 0, 200)).save(tmp_path / "images" / "run.png")):
+    for edit in (
+        lambda: project_file.write_text(PROJECT_FILE.replace("Ada Lovelace", "Ada King")),
+        lambda: (tmp_path / "notes" / "q1.md").write_text(NOTES["q1"] + "One more sentence.\n"),
+        lambda: Image.new("RGB", IMAGE_SIZE, (0, 0, 200)).save(tmp_path / "images" / "run.png"),
+    ):
         edit()
         keys.add(key())
     assert len(keys) == 4
@@ -216,14 +265,18 @@ def test_every_section_takes_a_note_in_every_mode(tmp_path, monkeypatch, unbalan
     from report.build import check_notes
 
     (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "mine.md").write_text(f"The student's own words on {section}: {{{{ models.cnn_k3.params | num }}}}.\n")
+    (tmp_path / "notes" / "mine.md").write_text(
+        f"The student's own words on {section}: {{{{ models.cnn_k3.params | num }}}}.\n"
+    )
     (tmp_path / "cnn-report.toml").write_text(f'[notes.{section}]\nfile = "notes/mine.md"\nmode = "{mode}"\n')
     project = load_project(tmp_path / "cnn-report.toml")
     config = resolve_config({"data": unbalanced, "epochs": 1, "seeds": 1, "kernel_sizes": (3, 5)}, project=project)
     dataset = load_dataset(unbalanced)
     rendered = []
     render_html = report.render.render_html
-    monkeypatch.setattr(report.render, "render_html", lambda *arguments: rendered.append(render_html(*arguments)) or rendered[-1])
+    monkeypatch.setattr(
+        report.render, "render_html", lambda *arguments: rendered.append(render_html(*arguments)) or rendered[-1]
+    )
     check_notes(config, dataset, describe_dataset(dataset))  # raises if the report cannot be rendered
     html = rendered[0]
     assert html.count(f"The student's own words on {section}: 121,930.") == 1
@@ -237,10 +290,12 @@ def test_every_section_takes_a_note_in_every_mode(tmp_path, monkeypatch, unbalan
 
 # --- In a browser: the student's report passes axe-core as the generated one does ------------------------------------
 
+
 def test_a_very_large_network_is_built_with_a_warning_giving_its_count(tmp_path):
     (tmp_path / "cnn-report.toml").write_text(
         '[models.cnn]\nlayers = [{ type = "conv", filters = 64, kernel = 3, padding = "same" }, { type = "flatten" },'
-        ' { type = "dense", units = 100 }]\n[experiment]\nvary = "activation"\nvalues = ["relu"]\n')
+        ' { type = "dense", units = 100 }]\n[experiment]\nvary = "activation"\nvalues = ["relu"]\n'
+    )
     from report.project import load_project
 
     project = load_project(tmp_path / "cnn-report.toml")

@@ -9,12 +9,26 @@ import pytest
 from report.source import source_digest
 
 
-@pytest.mark.parametrize("edited", [
-    "templates/report.html.j2", "templates/sections/probes.html.j2", "templates/report.css", "templates/i18n/es/report.json",
-    "templates/a_new_partial.html.j2", "analysis/plan.py", "analysis/training.py", "analysis/a_new_module.py",
-    "templates/sections/experiment.html.j2", "analysis/variables.py", "report/summary/__init__.py", "report/render.py",
-    "report/i18n.py", "report/sagemaker/job.py", "pyproject.toml",
-])
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "templates/report.html.j2",
+        "templates/sections/probes.html.j2",
+        "templates/report.css",
+        "templates/i18n/es/report.json",
+        "templates/a_new_partial.html.j2",
+        "analysis/plan.py",
+        "analysis/training.py",
+        "analysis/a_new_module.py",
+        "templates/sections/experiment.html.j2",
+        "analysis/variables.py",
+        "report/summary/__init__.py",
+        "report/render.py",
+        "report/i18n.py",
+        "report/sagemaker/job.py",
+        "pyproject.toml",
+    ],
+)
 def test_editing_code_or_templates_changes_the_fingerprint(project_copy, edited):
     before = source_digest(project_copy)
     assert source_digest(project_copy) == before  # stable while nothing changes

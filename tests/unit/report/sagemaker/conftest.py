@@ -28,11 +28,13 @@ def aws_env(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
+
 @pytest.fixture
 def aws(aws_env):
     with mock_aws():
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         yield boto3.Session(region_name=REGION)
+
 
 @pytest.fixture
 def source(tmp_path):

@@ -40,7 +40,9 @@ def test_the_entry_script_installs_the_fonts_when_they_are_missing_even_with_pan
 
     monkeypatch.setattr(entry.subprocess, "run", run)
     monkeypatch.setattr(entry.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(entry.shutil, "which", lambda name: f"/usr/bin/{name}" if name in ("apt-get", "fc-list") else None)
+    monkeypatch.setattr(
+        entry.shutil, "which", lambda name: f"/usr/bin/{name}" if name in ("apt-get", "fc-list") else None
+    )
     entry._install_system_packages()
     assert commands[0] == ["apt-get", "update", "-qq"]
     assert commands[1][:2] == ["apt-get", "install"] and "fonts-dejavu-core" in commands[1]
@@ -48,7 +50,9 @@ def test_the_entry_script_installs_the_fonts_when_they_are_missing_even_with_pan
     commands.clear()
     monkeypatch.setattr(entry.shutil, "which", lambda name: f"/usr/bin/{name}" if name in ("dnf", "fc-list") else None)
     entry._install_system_packages()
-    assert commands == [["dnf", "install", "-y", "-q", "pango", "dejavu-serif-fonts", "dejavu-sans-fonts", "dejavu-sans-mono-fonts"]]
+    assert commands == [
+        ["dnf", "install", "-y", "-q", "pango", "dejavu-serif-fonts", "dejavu-sans-fonts", "dejavu-sans-mono-fonts"]
+    ]
 
 
 def test_the_entry_script_builds_from_the_packed_project(tmp_path):

@@ -21,7 +21,12 @@ def test_corrupt_channel_data_writes_a_one_line_failure_and_exits_non_zero(tmp_p
     root = make_job_root(tmp_path, tiny_npz, {"epochs": "1"})
     (root / "input" / "data" / "training" / "mnist.npz").write_bytes(b"PK\x03\x04 this is not a zip archive")
     result = subprocess.run(
-        [*CNN_REPORT, "build"], env=job_environment(root, tmp_path), capture_output=True, text=True, timeout=300, cwd=PROJECT
+        [*CNN_REPORT, "build"],
+        env=job_environment(root, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT,
     )
     assert result.returncode == 1
     failure = (root / "output" / "failure").read_text(encoding="utf-8")
@@ -38,7 +43,7 @@ def test_corrupt_channel_data_writes_a_one_line_failure_and_exits_non_zero(tmp_p
         ({"epochs": "three"}, "hyperparameter epochs='three': expected a whole number"),
         ({"limit-train": "5"}, "hyperparameter limit-train='5': 5 is not in the range x>=20"),
         # The kernel sizes the project file accepts, checked by the same shapes: 11 leaves the course CNN no map.
-        ({"kernel-sizes": "3,11"}, "[experiment] kernel = 11 (the default experiment), layer 3 (conv2): its 9×9 input"),
+        ({"kernel-sizes": "3,11"}, "[experiment] kernel = 11, layer 3 (conv2): its 9×9 input"),
         ({"data": "s3://elsewhere"}, "the data comes from the 'training' channel"),
         ({"model": "cnn_k4", "kernel-sizes": "3"}, "choose from baseline, cnn_k3"),
     ],
@@ -74,7 +79,14 @@ def test_the_contract_is_detected_only_inside_a_job(tmp_path):
 
 def test_hyperparameters_map_onto_build_options_whatever_their_form():
     assert parse_hyperparameters(
-        {"epochs": "10", "batch_size": 64, "limit-train": "2000", "kernel-sizes": '"3,5"', "seed": "-1", "force": "True"}
+        {
+            "epochs": "10",
+            "batch_size": 64,
+            "limit-train": "2000",
+            "kernel-sizes": '"3,5"',
+            "seed": "-1",
+            "force": "True",
+        }
     ) == {"epochs": 10, "batch_size": 64, "limit_train": 2000, "kernel_sizes": (3, 5), "seed": -1, "force": True}
     with pytest.raises(SageMakerError, match="expected true or false"):
         parse_hyperparameters({"force": "maybe"})
@@ -85,10 +97,12 @@ def test_hyperparameters_map_onto_build_options_whatever_their_form():
 
 
 def test_a_jobs_kernel_sizes_set_the_projects_kernel_experiment(tmp_path, tiny_npz):
-    (tmp_path / "cnn-report.toml").write_text(textwrap.dedent("""
+    (tmp_path / "cnn-report.toml").write_text(
+        textwrap.dedent("""
         [models.cnn]
         layers = [{ type = "conv", filters = 4, kernel = 3 }, { type = "flatten" }]
-    """))
+    """)
+    )
     from report.config import resolve_config
 
     loaded = load_project(tmp_path / "cnn-report.toml")

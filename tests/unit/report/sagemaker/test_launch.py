@@ -23,7 +23,14 @@ def test_run_uploads_data_and_code_starts_the_job_and_downloads_the_report(aws, 
     requests = AwsRequests(aws)
     progress = []
     files = run_report_job(
-        requests, launch(), tmp_path, "cnn-report-test-1", data=tiny_npz, source=source, poll_seconds=0, echo=progress.append
+        requests,
+        launch(),
+        tmp_path,
+        "cnn-report-test-1",
+        data=tiny_npz,
+        source=source,
+        poll_seconds=0,
+        echo=progress.append,
     )
 
     assert sorted(path.name for path in files) == ["report.html", "report.json", "report.pdf"]
@@ -73,6 +80,7 @@ def test_run_uploads_data_and_code_starts_the_job_and_downloads_the_report(aws, 
     run_report_job(again, launch(), tmp_path, "cnn-report-test-2", data=tiny_npz, source=source, poll_seconds=0)
     assert operations(again) == ["HeadObject", "HeadObject", "CreateTrainingJob", "DescribeTrainingJob", "GetObject"]
 
+
 def test_schedule_creates_a_pipeline_and_a_schedule_that_starts_it(aws, tiny_npz, source):
     requests = AwsRequests(aws)
     arn = schedule_report(
@@ -105,14 +113,30 @@ def test_schedule_creates_a_pipeline_and_a_schedule_that_starts_it(aws, tiny_npz
     assert schedule["Target"]["RoleArn"] == SCHEDULER_ROLE
     assert "CreatePipeline" in operations(requests) and "CreateSchedule" in operations(requests)
 
+
 def test_scheduling_again_updates_in_place(aws, tiny_npz, source):
-    schedule_report(AwsRequests(aws), launch(), "cnn-report", "cron(0 6 ? * MON *)", SCHEDULER_ROLE, data=tiny_npz, source=source)
+    schedule_report(
+        AwsRequests(aws), launch(), "cnn-report", "cron(0 6 ? * MON *)", SCHEDULER_ROLE, data=tiny_npz, source=source
+    )
     again = AwsRequests(aws)
     schedule_report(
-        again, launch(hyperparameters=("epochs=5",)), "cnn-report", "rate(7 days)", SCHEDULER_ROLE, data=tiny_npz, source=source
+        again,
+        launch(hyperparameters=("epochs=5",)),
+        "cnn-report",
+        "rate(7 days)",
+        SCHEDULER_ROLE,
+        data=tiny_npz,
+        source=source,
     )
 
-    assert operations(again) == ["HeadObject", "HeadObject", "ListPipelines", "UpdatePipeline", "GetSchedule", "UpdateSchedule"]
+    assert operations(again) == [
+        "HeadObject",
+        "HeadObject",
+        "ListPipelines",
+        "UpdatePipeline",
+        "GetSchedule",
+        "UpdateSchedule",
+    ]
     sagemaker = aws.client("sagemaker")
     assert [item["PipelineName"] for item in sagemaker.list_pipelines()["PipelineSummaries"]] == ["cnn-report"]
     definition = json.loads(sagemaker.describe_pipeline(PipelineName="cnn-report")["PipelineDefinition"])
@@ -120,6 +144,7 @@ def test_scheduling_again_updates_in_place(aws, tiny_npz, source):
     scheduler = aws.client("scheduler")
     assert [item["Name"] for item in scheduler.list_schedules()["Schedules"]] == ["cnn-report"]
     assert scheduler.get_schedule(Name="cnn-report")["ScheduleExpression"] == "rate(7 days)"
+
 
 def test_parallel_pipeline_trains_each_model_in_its_own_step_then_builds_from_the_shared_cache(aws, tiny_npz, source):
     schedule_report(
@@ -145,8 +170,11 @@ def test_parallel_pipeline_trains_each_model_in_its_own_step_then_builds_from_th
         assert json.loads(arguments["HyperParameters"]["kernel-sizes"]) == "3,5"
         assert arguments["CheckpointConfig"] == steps["BuildReport"]["Arguments"]["CheckpointConfig"]
 
+
 def test_delete_removes_schedule_and_pipeline_and_can_run_again(aws, tiny_npz, source):
-    schedule_report(AwsRequests(aws), launch(), "cnn-report", "rate(1 day)", SCHEDULER_ROLE, data=tiny_npz, source=source)
+    schedule_report(
+        AwsRequests(aws), launch(), "cnn-report", "rate(1 day)", SCHEDULER_ROLE, data=tiny_npz, source=source
+    )
     first = AwsRequests(aws)
     delete_schedule(first, "cnn-report")
     assert operations(first) == ["GetSchedule", "DeleteSchedule", "ListPipelines", "DeletePipeline"]
@@ -157,17 +185,37 @@ def test_delete_removes_schedule_and_pipeline_and_can_run_again(aws, tiny_npz, s
     delete_schedule(second, "cnn-report")
     assert operations(second) == ["GetSchedule", "ListPipelines"]
 
+
 def test_cli_dry_run_prints_every_request_and_sends_none(aws, tiny_npz):
     result = CliRunner().invoke(
         main,
-        ["sagemaker", "schedule", "--role", ROLE, "--bucket", f"s3://{BUCKET}", "--cron", "cron(0 6 ? * MON *)",
-         "--data", str(tiny_npz), "--dry-run"],
+        [
+            "sagemaker",
+            "schedule",
+            "--role",
+            ROLE,
+            "--bucket",
+            f"s3://{BUCKET}",
+            "--cron",
+            "cron(0 6 ? * MON *)",
+            "--data",
+            str(tiny_npz),
+            "--dry-run",
+        ],
     )
     assert result.exit_code == 0, result.output
     requests = json.loads(result.stdout)
     assert [entry["operation"] for entry in requests] == [
-        "HeadObject", "PutObject", "HeadObject", "PutObject", "ListPipelines", "CreatePipeline", "UpdatePipeline",
-        "GetSchedule", "CreateSchedule", "UpdateSchedule",
+        "HeadObject",
+        "PutObject",
+        "HeadObject",
+        "PutObject",
+        "ListPipelines",
+        "CreatePipeline",
+        "UpdatePipeline",
+        "GetSchedule",
+        "CreateSchedule",
+        "UpdateSchedule",
     ]
     create = requests[5]["params"]
     assert create["PipelineName"] == "cnn-report"
@@ -180,11 +228,25 @@ def test_cli_dry_run_prints_every_request_and_sends_none(aws, tiny_npz):
     assert aws.client("s3").list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
     assert aws.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
 
+
 def test_cli_run_ships_the_real_sdist_and_starts_the_job(aws, tiny_npz):
     result = CliRunner().invoke(
         main,
-        ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}/x", "--data", str(tiny_npz),
-         "--job-name", "cnn-report-cli", "--no-wait", "-H", "limit-train=2000"],
+        [
+            "sagemaker",
+            "run",
+            "--role",
+            ROLE,
+            "--bucket",
+            f"s3://{BUCKET}/x",
+            "--data",
+            str(tiny_npz),
+            "--job-name",
+            "cnn-report-cli",
+            "--no-wait",
+            "-H",
+            "limit-train=2000",
+        ],
     )
     assert result.exit_code == 0, result.output
     job = aws.client("sagemaker").describe_training_job(TrainingJobName="cnn-report-cli")
@@ -197,8 +259,14 @@ def test_cli_run_ships_the_real_sdist_and_starts_the_job(aws, tiny_npz):
         assert ENTRY_SCRIPT.name in outer.getnames()
         with tarfile.open(fileobj=outer.extractfile(sdist_name)) as sdist:
             names = {name.partition("/")[2] for name in sdist.getnames()}
-    assert {"pyproject.toml", "report/cli.py", "report/sagemaker/job.py", "report/sagemaker/images.json",
-            "templates/report.html.j2"} <= names
+    assert {
+        "pyproject.toml",
+        "report/cli.py",
+        "report/sagemaker/job.py",
+        "report/sagemaker/images.json",
+        "templates/report.html.j2",
+    } <= names
+
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
@@ -230,18 +298,28 @@ def test_bad_input_is_a_clear_error_before_any_request(aws, tiny_npz, arguments,
     assert message in result.output
     assert aws.client("s3").list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
+
 def test_missing_credentials_are_reported_before_any_request(monkeypatch, tmp_path, tiny_npz):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     result = CliRunner().invoke(
-        main, ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}", "--region", REGION, "--data", str(tiny_npz)]
+        main,
+        ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}", "--region", REGION, "--data", str(tiny_npz)],
     )
     assert result.exit_code == 1
     assert "Error: no AWS credentials found" in result.output
+
 
 def test_a_region_is_required(monkeypatch, tmp_path):
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
@@ -250,6 +328,7 @@ def test_a_region_is_required(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}", "--dry-run"])
     assert result.exit_code == 1
     assert "no AWS region" in result.output
+
 
 def test_a_failed_job_reports_sagemakers_reason(aws, tmp_path, tiny_npz, source, monkeypatch):
     # moto completes every job at once; make this one fail the way SageMaker reports it.
@@ -264,22 +343,58 @@ def test_a_failed_job_reports_sagemakers_reason(aws, tmp_path, tiny_npz, source,
 
     monkeypatch.setattr(FakeTrainingJob, "__init__", failing)
     with pytest.raises(SageMakerError, match="training job cnn-report-bad failed: AlgorithmError: mnist.npz"):
-        run_report_job(AwsRequests(aws), launch(), tmp_path, "cnn-report-bad", data=tiny_npz, source=source, poll_seconds=0)
+        run_report_job(
+            AwsRequests(aws), launch(), tmp_path, "cnn-report-bad", data=tiny_npz, source=source, poll_seconds=0
+        )
 
 
 def test_kernel_sizes_for_a_width_experiment_are_refused_before_anything_is_sent(aws, sagemaker_project, tiny_npz):
-    result = CliRunner().invoke(main, ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}", "--region", REGION,
-                                       "--data", str(tiny_npz), "--config", str(sagemaker_project / "cnn-report.toml"),
-                                       "-H", "kernel-sizes=3,5", "--no-wait"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sagemaker",
+            "run",
+            "--role",
+            ROLE,
+            "--bucket",
+            f"s3://{BUCKET}",
+            "--region",
+            REGION,
+            "--data",
+            str(tiny_npz),
+            "--config",
+            str(sagemaker_project / "cnn-report.toml"),
+            "-H",
+            "kernel-sizes=3,5",
+            "--no-wait",
+        ],
+    )
     assert result.exit_code == 2
     assert "--kernel-sizes sets a kernel experiment, but [experiment] varies width" in result.output
     assert aws.client("s3").list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
 def test_cli_run_carries_the_project_into_the_job(aws, sagemaker_project, tiny_npz):
-    result = CliRunner().invoke(main, ["sagemaker", "run", "--role", ROLE, "--bucket", f"s3://{BUCKET}/x", "--region", REGION,
-                                       "--data", str(tiny_npz), "--config", str(sagemaker_project / "cnn-report.toml"),
-                                       "--job-name", "cnn-report-project", "--no-wait"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sagemaker",
+            "run",
+            "--role",
+            ROLE,
+            "--bucket",
+            f"s3://{BUCKET}/x",
+            "--region",
+            REGION,
+            "--data",
+            str(tiny_npz),
+            "--config",
+            str(sagemaker_project / "cnn-report.toml"),
+            "--job-name",
+            "cnn-report-project",
+            "--no-wait",
+        ],
+    )
     assert result.exit_code == 0, result.output
     job = aws.client("sagemaker").describe_training_job(TrainingJobName="cnn-report-project")
     key = json.loads(job["HyperParameters"]["sagemaker_submit_directory"]).removeprefix(f"s3://{BUCKET}/")

@@ -23,6 +23,7 @@ def copy_of_the_source(tmp_path):
         target.write_bytes(path.read_bytes())
     return root
 
+
 def test_the_code_key_is_the_digest_of_the_source_files_not_of_a_package(tmp_path):
     root = copy_of_the_source(tmp_path)
     digest = source_digest(root)
@@ -36,20 +37,28 @@ def test_the_code_key_is_the_digest_of_the_source_files_not_of_a_package(tmp_pat
     template.write_text(template.read_text() + "\n")
     assert source_digest(root) != digest
 
+
 def test_the_code_key_is_found_before_any_package_is_built(aws, tmp_path, monkeypatch):
     """The same source maps to the same key whatever setuptools would make of it, and an upload skips the build."""
     import report.sagemaker.staging as staging_module
 
     location = S3Location(BUCKET, "x")
     built = []
-    monkeypatch.setattr(staging_module, "package_source", lambda workdir, project_dir, project=None: built.append(workdir) or pack_source(
-        _fake_sdist(tmp_path), tmp_path / "sourcedir.tar.gz", source_digest(project_dir)))
+    monkeypatch.setattr(
+        staging_module,
+        "package_source",
+        lambda workdir, project_dir, project=None: (
+            built.append(workdir)
+            or pack_source(_fake_sdist(tmp_path), tmp_path / "sourcedir.tar.gz", source_digest(project_dir))
+        ),
+    )
     uri = stage_source(AwsRequests(aws), location, tmp_path)
     assert uri == f"s3://{BUCKET}/x/code/{source_digest()[:16]}/sourcedir.tar.gz"
     assert len(built) == 1
     again = AwsRequests(aws)
     assert stage_source(again, location, tmp_path) == uri
     assert len(built) == 1 and operations(again) == ["HeadObject"]  # found in S3: nothing built, nothing sent
+
 
 def _fake_sdist(tmp_path):
     sdist = tmp_path / "cnn_report-0.1.0.tar.gz"
@@ -67,8 +76,14 @@ def test_the_project_and_only_the_files_it_uses_are_packed_under_project(sagemak
     package = pack_source(sdist, tmp_path / "sourcedir.tar.gz", "0" * 64, loaded)
     with tarfile.open(package.path) as archive:
         names = sorted(archive.getnames())
-    assert names == ["cnn_report-0.1.0.tar.gz", "entry.py", "project/cnn-report.toml", "project/images/run.png",
-                     "project/nets/my_net.py", "project/notes/q1.md"]
+    assert names == [
+        "cnn_report-0.1.0.tar.gz",
+        "entry.py",
+        "project/cnn-report.toml",
+        "project/images/run.png",
+        "project/nets/my_net.py",
+        "project/notes/q1.md",
+    ]
 
 
 def test_the_code_key_follows_the_projects_files(sagemaker_project):

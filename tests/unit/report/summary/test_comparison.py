@@ -61,8 +61,9 @@ def test_comparison_block(summary):
 
 
 def test_a_perfect_cnn_has_no_error_ratio_and_no_confusions():
-    summary = synthetic.build(Scenario(kernels={3: (0, 0, 0), 5: (15, 13, 11), 7: (18, 16, 14)},
-                                       cnn_loss=(0.0, 0.0, 0.0))).summary()
+    summary = synthetic.build(
+        Scenario(kernels={3: (0, 0, 0), 5: (15, 13, 11), 7: (18, 16, 14)}, cnn_loss=(0.0, 0.0, 0.0))
+    ).summary()
     assert summary["comparison"]["error_ratio"] is None
     assert summary["comparison"]["loss_ratio"] is None
     assert summary["models"]["cnn_k3"]["top_confusions"] == []
@@ -76,8 +77,13 @@ def test_time_ratio_needs_a_measured_baseline_time():
 def test_a_run_without_validation_has_no_generalization_gap():
     built = synthetic.build(Scenario())
     without = {
-        name: ModelFits(name, tuple(replace(fit, history={"loss": fit.history["loss"], "accuracy": fit.history["accuracy"]})
-                                    for fit in fits.fits))
+        name: ModelFits(
+            name,
+            tuple(
+                replace(fit, history={"loss": fit.history["loss"], "accuracy": fit.history["accuracy"]})
+                for fit in fits.fits
+            ),
+        )
         for name, fits in built.trained.models.items()
     }
     summary = replace(built, trained=replace(built.trained, models=without)).summary()
@@ -104,8 +110,13 @@ def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(
         return layers
 
     monkeypatch.setattr(synthetic, "cnn_layers", oblong)
-    builder = Builder(path=Path("/student/cnn.py"), function="make_cnn", label="cnn.py:make_cnn", sha256="0" * 64,
-                      keywords=(("kernel", 3),))
+    builder = Builder(
+        path=Path("/student/cnn.py"),
+        function="make_cnn",
+        label="cnn.py:make_cnn",
+        sha256="0" * 64,
+        keywords=(("kernel", 3),),
+    )
     built = synthetic.build(Scenario())
     design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
     summary = replace(built, trained=replace(built.trained, design=design)).summary()
@@ -123,20 +134,26 @@ def test_time_ratio_even_for_a_baseline_under_a_second(baseline_seconds, ratio):
     assert comparison["time_ratio"] == (approx(ratio) if ratio is not None else None)
 
 
-@pytest.mark.parametrize("baseline_final, cnn_final, neither", [
-    ((0.95, 0.95), (0.97, 0.97), True),   # no gap at all: nothing shows overfitting
-    ((0.90, 0.93), (0.80, 0.95), True),   # both trail validation, as after one short epoch
-    ((0.95, 0.95), (0.97, 0.96), False),  # the CNN has begun to overfit
-    ((0.96, 0.95), (0.97, 0.98), False),  # the baseline has
-])
+@pytest.mark.parametrize(
+    "baseline_final, cnn_final, neither",
+    [
+        ((0.95, 0.95), (0.97, 0.97), True),  # no gap at all: nothing shows overfitting
+        ((0.90, 0.93), (0.80, 0.95), True),  # both trail validation, as after one short epoch
+        ((0.95, 0.95), (0.97, 0.96), False),  # the CNN has begun to overfit
+        ((0.96, 0.95), (0.97, 0.98), False),  # the baseline has
+    ],
+)
 def test_neither_overfits_only_when_no_model_is_ahead_on_its_training_data(baseline_final, cnn_final, neither):
     comparison = synthetic.build(Scenario(baseline_final=baseline_final, cnn_final=cnn_final)).summary()["comparison"]
     assert comparison["neither_overfits"] is neither
 
 
-@pytest.mark.parametrize("cnn_loss, lower", [((0.094, 0.094, 0.094), True), ((0.095, 0.095, 0.095), False),
-                                             ((0.096, 0.096, 0.096), False)])
+@pytest.mark.parametrize(
+    "cnn_loss, lower", [((0.094, 0.094, 0.094), True), ((0.095, 0.095, 0.095), False), ((0.096, 0.096, 0.096), False)]
+)
 def test_the_cnns_loss_is_lower_only_when_it_is_below_the_baselines(cnn_loss, lower):
     """Against the baseline's 0.095 on every seed: a tie is not lower."""
-    comparison = synthetic.build(Scenario(baseline_loss=(0.095, 0.095, 0.095), cnn_loss=cnn_loss)).summary()["comparison"]
+    comparison = synthetic.build(Scenario(baseline_loss=(0.095, 0.095, 0.095), cnn_loss=cnn_loss)).summary()[
+        "comparison"
+    ]
     assert comparison["cnn_lower_loss"] is lower

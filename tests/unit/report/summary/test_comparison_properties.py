@@ -31,16 +31,23 @@ def _variance(values: list[Fraction]) -> Fraction:
 def head_to_head(draw) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Mistakes per seed of the baseline and the 3x3 CNN, for one to three seeds."""
     seeds = draw(st.integers(min_value=1, max_value=3))
-    return (tuple(draw(st.lists(MISTAKES, min_size=seeds, max_size=seeds))),
-            tuple(draw(st.lists(MISTAKES, min_size=seeds, max_size=seeds))))
+    return (
+        tuple(draw(st.lists(MISTAKES, min_size=seeds, max_size=seeds))),
+        tuple(draw(st.lists(MISTAKES, min_size=seeds, max_size=seeds))),
+    )
 
 
 def _scenario(baseline: tuple[int, ...], cnn: tuple[int, ...]) -> Scenario:
     count = len(baseline)
     same = lambda value: (value,) * count  # noqa: E731 - a one-line helper for the scenario's other models
     return Scenario(
-        seeds=tuple(range(42, 42 + count)), baseline=baseline, kernels={3: cnn, 5: same(15)},
-        baseline_loss=same(0.1), cnn_loss=same(0.05), baseline_permuted=same(30), cnn_permuted=same(40),
+        seeds=tuple(range(42, 42 + count)),
+        baseline=baseline,
+        kernels={3: cnn, 5: same(15)},
+        baseline_loss=same(0.1),
+        cnn_loss=same(0.05),
+        baseline_permuted=same(30),
+        cnn_permuted=same(40),
         efficiency={1000: (same(150), same(80))},
     )
 

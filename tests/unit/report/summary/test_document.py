@@ -26,8 +26,13 @@ approx = pytest.approx
 
 # The default scenario with two seeds only: a spread is measured, from the smallest number of runs that has one.
 TWO_SEEDS = Scenario(
-    seeds=(42, 43), baseline=(28, 26), kernels={3: (10, 8), 5: (13, 11), 7: (16, 14)}, baseline_loss=(0.095, 0.094),
-    cnn_loss=(0.031, 0.030), baseline_permuted=(28, 26), cnn_permuted=(42, 40),
+    seeds=(42, 43),
+    baseline=(28, 26),
+    kernels={3: (10, 8), 5: (13, 11), 7: (16, 14)},
+    baseline_loss=(0.095, 0.094),
+    cnn_loss=(0.031, 0.030),
+    baseline_permuted=(28, 26),
+    cnn_permuted=(42, 40),
     efficiency={1000: ((150, 140), (80, 70)), 5000: ((80, 70), (35, 30)), 20000: ((45, 40), (18, 16))},
 )
 
@@ -64,8 +69,16 @@ def test_limited_training_set_is_counted_in_the_settings():
 
 
 def test_one_seed_has_no_spread_and_makes_no_spread_claims():
-    one = Scenario(seeds=(7,), baseline=(28,), kernels={3: (10,), 5: (13,), 7: (16,)}, baseline_loss=(0.095,),
-                   cnn_loss=(0.031,), baseline_permuted=(28,), cnn_permuted=(42,), efficiency={1000: ((150,), (80,))})
+    one = Scenario(
+        seeds=(7,),
+        baseline=(28,),
+        kernels={3: (10,), 5: (13,), 7: (16,)},
+        baseline_loss=(0.095,),
+        cnn_loss=(0.031,),
+        baseline_permuted=(28,),
+        cnn_permuted=(42,),
+        efficiency={1000: ((150,), (80,))},
+    )
     summary = synthetic.build(one).summary()
     base = summary["models"]["baseline"]
     assert base["test_accuracy_std"] is None and base["test_loss_std"] is None and base["test_error_std"] is None
@@ -99,11 +112,22 @@ def test_two_seeds_give_a_spread_everywhere():
 def test_several_seeds_and_training_set_sizes(summary):
     assert summary["settings"]["several_seeds"] is True
     assert summary["probes"]["data_efficiency"]["single_size"] is False  # 1,000, 5,000, 20,000 and 54,000 images
-    one = Scenario(seeds=(7,), baseline=(28,), kernels={3: (10,), 5: (13,), 7: (16,)}, baseline_loss=(0.095,),
-                   cnn_loss=(0.031,), baseline_permuted=(28,), cnn_permuted=(42,), efficiency={})
+    one = Scenario(
+        seeds=(7,),
+        baseline=(28,),
+        kernels={3: (10,), 5: (13,), 7: (16,)},
+        baseline_loss=(0.095,),
+        cnn_loss=(0.031,),
+        baseline_permuted=(28,),
+        cnn_permuted=(42,),
+        efficiency={},
+    )
     summary = synthetic.build(one).summary()
     assert summary["settings"]["several_seeds"] is False
-    assert summary["probes"]["data_efficiency"]["sizes"] == [54000] and summary["probes"]["data_efficiency"]["single_size"] is True
+    assert (
+        summary["probes"]["data_efficiency"]["sizes"] == [54000]
+        and summary["probes"]["data_efficiency"]["single_size"] is True
+    )
 
 
 def test_the_library_versions_are_listed_alphabetically_case_aside(summary):

@@ -59,20 +59,30 @@ def test_model_block(summary):
     # Seed 42: 30 mistakes, three per digit, each digit read as the next.
     assert base["per_seed"][0]["per_class_accuracy"] == approx([0.97] * 10)
     assert base["per_seed"][0]["train_seconds"] == 60 and base["per_seed"][0]["cached"] is False
-    assert base["per_seed"][2]["history"]["val_accuracy"][-1] == approx(0.975) and len(base["per_seed"][2]["history"]) == 4
+    assert (
+        base["per_seed"][2]["history"]["val_accuracy"][-1] == approx(0.975) and len(base["per_seed"][2]["history"]) == 4
+    )
     # Over seeds: digits 0-5 lose 3+3+3 images of 100, 6-7 lose 3+3+2, 8-9 lose 3+2+2.
     assert [base["per_class_accuracy"][str(digit)] for digit in range(10)] == approx(
-        [0.97] * 6 + [1 - 8 / 300] * 2 + [1 - 7 / 300] * 2)
+        [0.97] * 6 + [1 - 8 / 300] * 2 + [1 - 7 / 300] * 2
+    )
     assert [cnn["per_class_accuracy"][str(digit)] for digit in range(10)] == approx(
-        [1 - 4 / 300] * 2 + [0.99] * 6 + [1 - 2 / 300] * 2)
+        [1 - 4 / 300] * 2 + [0.99] * 6 + [1 - 2 / 300] * 2
+    )
     # Counts of images, written to report.json as whole numbers.
     assert all(type(count) is int for row in base["confusion_matrix"] for count in row)
     matrix = np.array(base["confusion_matrix"])
     assert matrix.trace() == 970 and matrix[0, 1] == 3 and matrix[9, 0] == 3 and matrix.sum() == 1000
-    assert base["top_confusions"] == [{"true": 0, "predicted": 1, "count": 3}, {"true": 1, "predicted": 2, "count": 3},
-                                      {"true": 2, "predicted": 3, "count": 3}]
-    assert cnn["top_confusions"] == [{"true": 0, "predicted": 1, "count": 2}, {"true": 1, "predicted": 2, "count": 2},
-                                     {"true": 2, "predicted": 3, "count": 1}]
+    assert base["top_confusions"] == [
+        {"true": 0, "predicted": 1, "count": 3},
+        {"true": 1, "predicted": 2, "count": 3},
+        {"true": 2, "predicted": 3, "count": 3},
+    ]
+    assert cnn["top_confusions"] == [
+        {"true": 0, "predicted": 1, "count": 2},
+        {"true": 1, "predicted": 2, "count": 2},
+        {"true": 2, "predicted": 3, "count": 1},
+    ]
 
 
 def test_one_epoch_runs_take_all_their_time_in_that_epoch():
@@ -90,14 +100,18 @@ def test_a_model_counts_as_cached_only_when_every_seed_was():
         models = {**built.trained.models, "baseline": baseline}
         summary = replace(built, trained=replace(built.trained, models=models)).summary()
         assert summary["models"]["baseline"]["cached"] is cached
-        assert [seed["cached"] for seed in summary["models"]["baseline"]["per_seed"]] == [fit.cached for fit in baseline.fits]
+        assert [seed["cached"] for seed in summary["models"]["baseline"]["per_seed"]] == [
+            fit.cached for fit in baseline.fits
+        ]
 
 
 def test_history_is_averaged_epoch_by_epoch_over_seeds():
     built = synthetic.build(Scenario())
     fits = built.trained.models["cnn_k3"].fits
     finals = (0.96, 0.98, 1.0)
-    changed = tuple(replace(fit, history={**fit.history, "accuracy": [0.5] * 9 + [final]}) for fit, final in zip(fits, finals))
+    changed = tuple(
+        replace(fit, history={**fit.history, "accuracy": [0.5] * 9 + [final]}) for fit, final in zip(fits, finals)
+    )
     models = {**built.trained.models, "cnn_k3": ModelFits("cnn_k3", changed)}
     summary = replace(built, trained=replace(built.trained, models=models)).summary()
     assert summary["models"]["cnn_k3"]["history"]["accuracy"] == approx([0.5] * 9 + [0.98])
@@ -110,8 +124,11 @@ def test_equal_confusions_are_listed_in_reading_order():
     for true, predicted in ((1, 5), (0, 9), (6, 0), (1, 4), (9, 1)):
         matrix[true, predicted] = 2
     matrix[3, 3] = 50  # the diagonal is not a confusion
-    assert top_confusions(matrix) == [{"true": 0, "predicted": 9, "count": 2}, {"true": 1, "predicted": 4, "count": 2},
-                                       {"true": 1, "predicted": 5, "count": 2}]
+    assert top_confusions(matrix) == [
+        {"true": 0, "predicted": 9, "count": 2},
+        {"true": 1, "predicted": 4, "count": 2},
+        {"true": 1, "predicted": 5, "count": 2},
+    ]
 
 
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=200))

@@ -36,22 +36,45 @@ def test_networks_block_of_the_course_design(summary):
     assert networks["default"] is True
     base, cnn = networks["baseline"], networks["cnn"]
     assert (base["name"], base["params"], base["conv_layers"], base["pooling"], base["pool_sizes"]) == (
-        "baseline", 101_770, [], "none", [])
+        "baseline",
+        101_770,
+        [],
+        "none",
+        [],
+    )
     assert (cnn["name"], cnn["params"], cnn["conv_layers"], cnn["pooling"], cnn["pool_sizes"]) == (
-        "cnn_k3", 121_930, ["conv1", "conv2"], "max", [2])
+        "cnn_k3",
+        121_930,
+        ["conv1", "conv2"],
+        "max",
+        [2],
+    )
     assert cnn["receptive_field"] == 10 and base["receptive_field"] is None
     assert not any(network[key] for network in (base, cnn) for key in ("global_pool", "has_why", "custom"))
-    assert [layer["type"] for layer in cnn["layers"]] == ["input", "conv", "maxpool", "conv", "maxpool", "flatten", "dense",
-                                                           "output"]
+    assert [layer["type"] for layer in cnn["layers"]] == [
+        "input",
+        "conv",
+        "maxpool",
+        "conv",
+        "maxpool",
+        "flatten",
+        "dense",
+        "output",
+    ]
 
 
-@pytest.mark.parametrize("pools, pooling", [(("max", "max"), "max"), (("avg", "avg"), "avg"), (("max", "avg"), "mixed")])
+@pytest.mark.parametrize(
+    "pools, pooling", [(("max", "max"), "max"), (("avg", "avg"), "avg"), (("max", "avg"), "mixed")]
+)
 def test_networks_block_of_a_students_cnn(pools, pooling):
     """The student's CNN (same layer names, other pooling, a reason for one layer): what the wording turns on."""
     kinds = iter(pools)
     layers = tuple(
-        replace(layer, type={"max": "maxpool", "avg": "avgpool"}[next(kinds)]) if layer.type == "maxpool"
-        else replace(layer, why="Edges first.") if layer.type == "conv" and layer.filters == 32 else layer
+        replace(layer, type={"max": "maxpool", "avg": "avgpool"}[next(kinds)])
+        if layer.type == "maxpool"
+        else replace(layer, why="Edges first.")
+        if layer.type == "conv" and layer.filters == 32
+        else layer
         for layer in DEFAULT_CNN.layers
     )
     built = synthetic.build(Scenario())
@@ -60,10 +83,17 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
     networks = summary["networks"]
     # A reason changes no number: the course's layers with a reason are still the course's CNN.
     custom = pooling != "max"
-    assert networks["default"] is not custom and networks["cnn"]["custom"] is custom and networks["baseline"]["custom"] is False
+    assert (
+        networks["default"] is not custom
+        and networks["cnn"]["custom"] is custom
+        and networks["baseline"]["custom"] is False
+    )
     assert networks["cnn"]["pooling"] == pooling and networks["cnn"]["pool_sizes"] == [2]
     assert networks["cnn"]["has_why"] is True and networks["baseline"]["has_why"] is False
-    assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {"max": "maxpool", "avg": "avgpool"}[pools[0]]
+    assert [layer["type"] for layer in summary["models"]["cnn_k3"]["layers"]][2] == {
+        "max": "maxpool",
+        "avg": "avgpool",
+    }[pools[0]]
     # The experiment's feature maps follow every conv and pooling layer, whichever kind of pooling it is.
     for variant in summary["experiment"]["variants"]:
         assert [layer["name"] for layer in variant["feature_maps"]] == ["conv1", "pool1", "conv2", "pool2"]
@@ -71,8 +101,13 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
 
 def test_a_builders_cnn_is_described_by_the_model_keras_built():
     """A network from a builder function has no layer specs: its layers and parameters are the trained model's."""
-    builder = Builder(path=Path("/student/cnn.py"), function="make_cnn", label="cnn.py:make_cnn", sha256="0" * 64,
-                      keywords=(("kernel", 3),))
+    builder = Builder(
+        path=Path("/student/cnn.py"),
+        function="make_cnn",
+        label="cnn.py:make_cnn",
+        sha256="0" * 64,
+        keywords=(("kernel", 3),),
+    )
     built = synthetic.build(Scenario(params={"cnn_k3": 123_456}))
     design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
     summary = replace(built, trained=replace(built.trained, design=design)).summary()
@@ -88,7 +123,9 @@ def test_the_networks_block_says_whether_the_cnn_ends_in_a_global_pool(head, glo
     """The wording about what reaches the dense head turns on a global average pool in place of flatten."""
     layers = tuple(replace(layer, type=head) if layer.type == "flatten" else layer for layer in DEFAULT_CNN.layers)
     cnn = replace(DEFAULT_CNN, layers=layers)
-    networks = synthetic.build(Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=cnn)).summary()["networks"]
+    networks = synthetic.build(Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=cnn)).summary()[
+        "networks"
+    ]
     assert networks["cnn"]["global_pool"] is global_pool and networks["baseline"]["global_pool"] is False
 
 
@@ -101,7 +138,9 @@ def test_what_the_wording_about_each_network_needs(summary):
 
 
 def test_a_cnn_with_one_conv_layer_stacks_none_and_shows_one_layers_maps():
-    summary = synthetic.build(Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=ONE_CONV_CNN)).summary()
+    summary = synthetic.build(
+        Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=ONE_CONV_CNN)
+    ).summary()
     cnn = summary["networks"]["cnn"]
     # conv1 3x3 'valid' then pool1 2x2: 28 -> 26 -> 13, 32 channels.
     assert cnn["stacked_convs"] is False and cnn["last_map"] == [13, 13, 32] and cnn["conv_positions"] == {"conv1": 676}

@@ -50,8 +50,13 @@ def test_translation_averages_directions_then_seeds():
     built = synthetic.build(Scenario())
     fits = built.trained.models["baseline"].fits
     # Seed 42 sees 1.0 left and right, 0.5 up and down; seed 43 0.5 everywhere; seed 44 as seed 42.
-    curves = [{"left": [1.0] * 7, "right": [1.0] * 7, "up": [0.5] * 7, "down": [0.5] * 7}, {d: [0.5] * 7 for d in fits[0].probes["shift_accuracy"]}]
-    changed = tuple(replace(fit, probes={**fit.probes, "shift_accuracy": curves[index % 2]}) for index, fit in enumerate(fits))
+    curves = [
+        {"left": [1.0] * 7, "right": [1.0] * 7, "up": [0.5] * 7, "down": [0.5] * 7},
+        {d: [0.5] * 7 for d in fits[0].probes["shift_accuracy"]},
+    ]
+    changed = tuple(
+        replace(fit, probes={**fit.probes, "shift_accuracy": curves[index % 2]}) for index, fit in enumerate(fits)
+    )
     models = {**built.trained.models, "baseline": ModelFits("baseline", changed)}
     summary = replace(built, trained=replace(built.trained, models=models)).summary()
     base = summary["probes"]["translation"]["models"]["baseline"]
@@ -66,12 +71,20 @@ def test_permutation_block(summary):
     permutation = summary["probes"]["permutation"]
     assert permutation["pixels"] == 784
     assert permutation["models"]["baseline"] == {
-        "original": approx(0.972), "original_std": approx(0.002), "permuted": approx(0.972), "permuted_std": approx(0.003),
-        "change_pp": approx(0.0), "change_beyond_spread": False,
+        "original": approx(0.972),
+        "original_std": approx(0.002),
+        "permuted": approx(0.972),
+        "permuted_std": approx(0.003),
+        "change_pp": approx(0.0),
+        "change_beyond_spread": False,
     }
     assert permutation["models"]["cnn_k3"] == {
-        "original": approx(0.990), "original_std": approx(0.002), "permuted": approx(0.958), "permuted_std": approx(0.003),
-        "change_pp": approx(-3.2), "change_beyond_spread": True,
+        "original": approx(0.990),
+        "original_std": approx(0.002),
+        "permuted": approx(0.958),
+        "permuted_std": approx(0.003),
+        "change_pp": approx(-3.2),
+        "change_beyond_spread": True,
     }
     assert permutation["cnn_still_better"] is False
     assert permutation["cnn_edge_pp"] == approx(-1.4)
@@ -90,10 +103,20 @@ def test_data_efficiency_block(summary):
 
 def test_inside_and_parameter_efficiency_blocks(summary):
     probes = summary["probes"]
-    assert probes["inside"] == {"filters": 32, "feature_maps_shown": 16, "test_index": 0, "layers": ["conv1", "conv2"],
-                                "map_sizes": ["26×26", "11×11"], "two_layers": True}
+    assert probes["inside"] == {
+        "filters": 32,
+        "feature_maps_shown": 16,
+        "test_index": 0,
+        "layers": ["conv1", "conv2"],
+        "map_sizes": ["26×26", "11×11"],
+        "two_layers": True,
+    }
     assert [(point["name"], point["params"]) for point in probes["parameter_efficiency"]] == [
-        ("baseline", 101_770), ("cnn_k3", 121_930), ("cnn_k5", 118_346), ("cnn_k7", 119_114)]
+        ("baseline", 101_770),
+        ("cnn_k3", 121_930),
+        ("cnn_k5", 118_346),
+        ("cnn_k7", 119_114),
+    ]
     assert [point["test_accuracy"] for point in probes["parameter_efficiency"]] == approx([0.972, 0.990, 0.987, 0.984])
     assert probes["parameter_efficiency"][0]["test_accuracy_std"] == approx(0.002)
 
@@ -108,31 +131,48 @@ def test_epoch_order_block():
     summary = synthetic.build(Scenario(baseline_fixed_order=(42, 40, 38))).summary()
     order = summary["probes"]["epoch_order"]
     assert order["model"] == "baseline"
-    assert order["reshuffled"] == {"test_accuracy": approx(0.972), "test_accuracy_std": approx(0.002),
-                                   "test_loss": approx(0.095), "test_loss_std": approx(0.001)}
+    assert order["reshuffled"] == {
+        "test_accuracy": approx(0.972),
+        "test_accuracy_std": approx(0.002),
+        "test_loss": approx(0.095),
+        "test_loss_std": approx(0.001),
+    }
     assert order["fixed"]["test_accuracy"] == approx(0.960) and order["fixed"]["test_accuracy_std"] == approx(0.002)
     assert order["accuracy_change_pp"] == approx(-1.2) and order["loss_change"] == approx(0.0)
     assert order["fixed_order_worse"] is True and order["change_beyond_spread"] is True
     assert [row["seed"] for row in order["per_seed"]] == [42, 43, 44]
-    assert order["per_seed"][1] == {"seed": 43, "reshuffled_test_accuracy": approx(0.972), "fixed_test_accuracy": approx(0.960),
-                                    "reshuffled_test_loss": approx(0.095), "fixed_test_loss": approx(0.095)}
+    assert order["per_seed"][1] == {
+        "seed": 43,
+        "reshuffled_test_accuracy": approx(0.972),
+        "fixed_test_accuracy": approx(0.960),
+        "reshuffled_test_loss": approx(0.095),
+        "fixed_test_loss": approx(0.095),
+    }
 
 
-@pytest.mark.parametrize("baseline_shift, cnn_shift, slower", [
-    # CNN minus baseline: 1 pp unshifted, 5 pp at one pixel, 3 pp at two. The lead at two pixels is set against the
-    # lead with no shift, not against the lead at one pixel.
-    ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.98, 0.95, 0.88, 0.85, 0.65, 0.45, 0.30), True),
-    ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.99, 0.91, 0.86, 0.85, 0.65, 0.45, 0.30), False),  # 2, 1, 1 pp
-])
+@pytest.mark.parametrize(
+    "baseline_shift, cnn_shift, slower",
+    [
+        # CNN minus baseline: 1 pp unshifted, 5 pp at one pixel, 3 pp at two. The lead at two pixels is set against the
+        # lead with no shift, not against the lead at one pixel.
+        ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.98, 0.95, 0.88, 0.85, 0.65, 0.45, 0.30), True),
+        ((0.97, 0.90, 0.85, 0.60, 0.40, 0.25, 0.15), (0.99, 0.91, 0.86, 0.85, 0.65, 0.45, 0.30), False),  # 2, 1, 1 pp
+    ],
+)
 def test_the_cnn_degrades_slower_when_its_lead_grows_from_no_shift_to_two_pixels(baseline_shift, cnn_shift, slower):
-    translation = synthetic.build(Scenario(baseline_shift=baseline_shift, cnn_shift=cnn_shift)).summary()["probes"]["translation"]
+    translation = synthetic.build(Scenario(baseline_shift=baseline_shift, cnn_shift=cnn_shift)).summary()["probes"][
+        "translation"
+    ]
     assert translation["cnn_degrades_slower"] is slower
 
 
-@pytest.mark.parametrize("baseline_shift, below_at", [
-    ((0.97, 0.95, 0.92, 0.91, 0.91, 0.91, 0.91), None),  # never below 90% within six pixels
-    ((0.97, 0.95, 0.90, 0.90, 0.89, 0.80, 0.70), 4),     # exactly 90% is not below it
-])
+@pytest.mark.parametrize(
+    "baseline_shift, below_at",
+    [
+        ((0.97, 0.95, 0.92, 0.91, 0.91, 0.91, 0.91), None),  # never below 90% within six pixels
+        ((0.97, 0.95, 0.90, 0.90, 0.89, 0.80, 0.70), 4),  # exactly 90% is not below it
+    ],
+)
 def test_the_first_shift_below_the_threshold_is_strictly_below_and_may_never_come(baseline_shift, below_at):
     translation = synthetic.build(Scenario(baseline_shift=baseline_shift)).summary()["probes"]["translation"]
     assert translation["threshold"] == 0.9
@@ -142,14 +182,26 @@ def test_the_first_shift_below_the_threshold_is_strictly_below_and_may_never_com
 @pytest.mark.parametrize("fixed_order, worse", [(None, False), ((29, 27, 25), True), ((27, 25, 23), False)])
 def test_one_fixed_epoch_order_is_worse_only_with_fewer_right_answers(fixed_order, worse):
     """Against the reshuffled baseline's 28, 26 and 24 mistakes per seed (None: the same runs, a tie)."""
-    order = synthetic.build(Scenario(baseline=(28, 26, 24), baseline_fixed_order=fixed_order)).summary()["probes"]["epoch_order"]
+    order = synthetic.build(Scenario(baseline=(28, 26, 24), baseline_fixed_order=fixed_order)).summary()["probes"][
+        "epoch_order"
+    ]
     assert order["fixed_order_worse"] is worse
 
 
 def _fits(accuracies: list[float], losses: list[float]) -> ModelFits:
     results = tuple(
-        FitResult(name="baseline", params=BASELINE_PARAMS, test_accuracy=accuracy, test_loss=loss, epochs=1, train_seconds=1.0,
-                    history={}, layers=[], test_predictions=np.zeros(1, np.uint8), test_confidence=np.zeros(1, np.float32))
+        FitResult(
+            name="baseline",
+            params=BASELINE_PARAMS,
+            test_accuracy=accuracy,
+            test_loss=loss,
+            epochs=1,
+            train_seconds=1.0,
+            history={},
+            layers=[],
+            test_predictions=np.zeros(1, np.uint8),
+            test_confidence=np.zeros(1, np.float32),
+        )
         for accuracy, loss in zip(accuracies, losses)
     )
     return ModelFits("baseline", results)
