@@ -79,7 +79,7 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
 
     jobs = config.resolved_jobs
     try:
-        with timer.stage("training", "Training models: the experiment, then the probes"):
+        with timer.stage("training", "Training models: the networks of the design, then the probes"):
             results = run_fits(fits, dataset, cache, jobs=jobs, force=config.force, events=progress)
     except KeyboardInterrupt as interrupt:
         # Say what survived: every model that finished is already in the cache.

@@ -88,7 +88,7 @@ def test_progress_on_a_terminal_in_a_log_and_with_quiet(tmp_path, tiny_npz):
     assert piped.returncode == 0, piped.stderr
     assert "\x1b" not in piped.stderr and piped.stdout == ""
     lines = piped.stderr.splitlines()
-    assert "==> Training models: the experiment, then the probes" in lines
+    assert "==> Training models: the networks of the design, then the probes" in lines
     assert "    5 fits: 0 from the cache, 5 to train, 1 at a time" in lines
     assert any(
         re.fullmatch(r"\[2/5\] cnn_k3 seed 42 epoch 1/1, loss .*, \d+\.\d s; about .* left", line) for line in lines
