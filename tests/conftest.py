@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from analysis.data import DATA_ENV_VAR, PROJECT_DIR
 
-from builds import SharedBuilds, read_report, run_build
+from builds import QUICK, SharedBuilds, read_report, run_build
 from mnist_files import write_npz
 
 # Property tests run without Hypothesis's per-example deadline: a timing assertion, which fails on a busy machine.
@@ -64,32 +64,45 @@ def shared_builds(tmp_path_factory) -> SharedBuilds:
 def editions(shared_builds) -> dict:
     """The report built on tiny synthetic data in each language (the second build reuses the first's cache).
 
-    Each edition: its ``pdf`` path, its ``html`` text, its ``summary`` (report.json) and the ``data`` file it read.
+    Each edition: its ``pdf`` path, its ``html`` text, its ``summary`` (report.json), the ``data`` file it read, and
+    the ``output`` the command printed (nothing: the builds are --quiet).
     """
+    settings = ("--epochs", "1", "--kernel-sizes", "3", "--seeds", "2")
 
     def make(folder: Path) -> None:
         data = write_npz(folder / "mnist.npz")
         for lang in ("es", "en"):
             (folder / lang).mkdir()
-            run_build(
-                "--out",
-                folder / lang / "report.pdf",
-                "--data",
-                data,
-                "--epochs",
-                "1",
-                "--kernel-sizes",
-                "3",
-                "--seeds",
-                "2",
-                "--cache-dir",
-                folder / "cache",
-                "--lang",
-                lang,
-            )
+            out = folder / lang / "report.pdf"
+            output = run_build("--out", out, "--data", data, *settings, "--cache-dir", folder / "cache", "--lang", lang)
+            (folder / lang / "output.txt").write_text(output, encoding="utf-8")
 
     folder = shared_builds.get("editions", make)
-    return {lang: {**read_report(folder / lang / "report.pdf"), "data": folder / "mnist.npz"} for lang in ("es", "en")}
+    return {
+        lang: {
+            **read_report(folder / lang / "report.pdf"),
+            "data": folder / "mnist.npz",
+            "output": (folder / lang / "output.txt").read_text(encoding="utf-8"),
+        }
+        for lang in ("es", "en")
+    }
+
+
+@pytest.fixture(scope="session")
+def quick_build(shared_builds) -> Path:
+    """The QUICK build (tests/builds.py) of tiny data, made once per test run: its mnist.npz, cache/ and report.*"""
+
+    def make(folder: Path) -> None:
+        data = write_npz(folder / "mnist.npz")
+        run_build("--out", folder / "report.pdf", "--data", data, "--cache-dir", folder / "cache", *QUICK)
+
+    return shared_builds.get("quick", make)
+
+
+@pytest.fixture
+def quick_copy(quick_build, tmp_path) -> Path:
+    """A copy of the quick build for one test to change: its data, its cache (every fit trained) and its report."""
+    return Path(shutil.copytree(quick_build, tmp_path / "quick", ignore=shutil.ignore_patterns(".done")))
 
 
 @pytest.fixture

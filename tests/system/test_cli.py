@@ -1,53 +1,15 @@
-"""The command line, through click's CliRunner: help, option checks, errors, and a tiny real build."""
+"""`cnn-report build` on tiny data: all three files, the numbers of every seed, and nothing printed with --quiet."""
 
 from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
 
-from report.cli import main
-
-BUILD_OPTIONS = [
-    "--out",
-    "--data",
-    "--epochs",
-    "--batch-size",
-    "--seed",
-    "--seeds",
-    "--limit-train",
-    "--kernel-sizes",
-    "--cache-dir",
-    "--force",
-    "--quiet",
-    "--lang",
-]
-
-
-def test_tiny_build_writes_all_three_files_and_quiet_is_silent(tmp_path, tiny_npz):
-    out = tmp_path / "out" / "tiny.pdf"
-    out.parent.mkdir()
-    arguments = [
-        "build",
-        "--out",
-        str(out),
-        "--data",
-        str(tiny_npz),
-        "--epochs",
-        "1",
-        "--kernel-sizes",
-        "3",
-        "--seeds",
-        "2",
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--quiet",
-        "--jobs",
-        "1",
-    ]
-    result = CliRunner().invoke(main, arguments)
-    assert result.exit_code == 0, result.output
-    assert result.output == ""
+def test_tiny_build_writes_all_three_files_and_quiet_is_silent(editions):
+    """The English edition of the shared tiny build: --quiet, one epoch, kernel size 3, two seeds."""
+    edition = editions["en"]
+    out = edition["pdf"]
+    assert edition["output"] == ""
     assert out.read_bytes().startswith(b"%PDF")
     assert "<html" in out.with_suffix(".html").read_text()
     summary = json.loads(out.with_suffix(".json").read_text())

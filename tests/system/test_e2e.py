@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from report.cli import main
 
+from course import BASELINE_PARAMS, CNN_PARAMS
+
 SECTIONS = [
     "1. Introduction",
     "2. The data",
@@ -111,8 +113,8 @@ def test_report_json_has_the_documented_structure(built):
         assert model["test_accuracy"] == pytest.approx(sum(run["test_accuracy"] for run in model["per_seed"]) / 2)
         assert len(model["history"]["val_accuracy"]) == 1
         assert len(model["per_seed"]) == 2 and model["test_accuracy_std"] is not None
-    assert summary["models"]["baseline"]["params"] == 101_770
-    assert summary["models"]["cnn_k3"]["params"] == 121_930
+    assert summary["models"]["baseline"]["params"] == BASELINE_PARAMS
+    assert summary["models"]["cnn_k3"]["params"] == CNN_PARAMS[3]
     assert summary["settings"]["limit_train"] == int(LIMIT)
     assert summary["settings"]["n_fit"] + summary["settings"]["n_validation"] == int(LIMIT)
     assert {"versions", "machine", "stage_seconds", "command_line"} <= set(summary["environment"])
@@ -158,7 +160,7 @@ def test_comparison_block_agrees_with_the_models(built):
     spread = cnn["test_accuracy_std"] + base["test_accuracy_std"]
     assert comparison["gain_beyond_spread"] is (abs(cnn["test_accuracy"] - base["test_accuracy"]) > spread)
     assert comparison["error_ratio"] == pytest.approx(base["test_mistakes"] / cnn["test_mistakes"])
-    assert comparison["params_ratio"] == pytest.approx(121_930 / 101_770)
+    assert comparison["params_ratio"] == pytest.approx(CNN_PARAMS[3] / BASELINE_PARAMS)
     experiment = built["summary"]["experiment"]
     accuracies = {name: models[name]["test_accuracy"] for name in ("cnn_k3", "cnn_k5", "cnn_k7")}
     assert accuracies[experiment["best"]] == max(accuracies.values())

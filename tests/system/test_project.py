@@ -24,7 +24,7 @@ from report.i18n import number_format
 from report.summary import summarize_plan
 from report.summary.models import TOP_CONFUSIONS
 
-from mnist_files import write_npz
+from builds import QUICK
 from student_project import GENERATED_Q1, IMAGE_SIZE, pdf_text
 
 
@@ -174,34 +174,16 @@ def test_an_edit_renders_again_in_seconds_without_training_or_tensorflow(student
     assert "Edited: 121,930 parameters." in text and "In conclusion" not in text
 
 
-def test_an_empty_project_leaves_the_report_as_it_is(tmp_path):
+def test_an_empty_project_leaves_the_report_as_it_is(quick_copy):
     """init's project renders the same report as no project at all, apart from how it was made (the command line)."""
-    data = write_npz(tmp_path / "mnist.npz")
-    assert CliRunner().invoke(main, ["init", str(tmp_path / "p")]).exit_code == 0
+    assert CliRunner().invoke(main, ["init", str(quick_copy / "p")]).exit_code == 0
     texts, heads = {}, {}
-    for name, extra in (("plain", []), ("project", ["--config", str(tmp_path / "p" / "cnn-report.toml")])):
-        out = tmp_path / f"{name}.pdf"
-        arguments = [
-            "build",
-            "--out",
-            str(out),
-            "--data",
-            str(data),
-            "--epochs",
-            "1",
-            "--seeds",
-            "1",
-            "--kernel-sizes",
-            "3",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--quiet",
-            "--jobs",
-            "1",
-            *extra,
-        ]
-        result = CliRunner().invoke(main, arguments)
-        assert result.exit_code == 0, result.output
+    # The plain report is the quick build's; the project's is rendered from the same cached models.
+    project = ["--config", str(quick_copy / "p" / "cnn-report.toml")]
+    arguments = ["build", "--out", str(quick_copy / "project.pdf"), "--data", str(quick_copy / "mnist.npz"), *QUICK]
+    result = CliRunner().invoke(main, [*arguments, "--cache-dir", str(quick_copy / "cache"), "--quiet", *project])
+    assert result.exit_code == 0, result.output
+    for name, out in (("plain", quick_copy / "report.pdf"), ("project", quick_copy / "project.pdf")):
         summary = json.loads(out.with_suffix(".json").read_text())
         html = out.with_suffix(".html").read_text()
         html = html.replace(summary["environment"]["command_line"], "COMMAND").replace(

@@ -26,6 +26,7 @@ from report.sagemaker.definitions import training_job_request
 from report.sagemaker.launch import make_launch
 from report.sagemaker.staging import package_source
 
+from course import CNN_PARAMS
 from mnist_files import write_npz
 
 TOOLKIT = "sagemaker-training==5.1.4"
@@ -177,7 +178,7 @@ def test_the_job_under_awss_training_toolkit_delivers_the_report_and_the_model_a
     )
     accuracy, loss, params = json.loads(evaluated.stdout.strip().splitlines()[-1])
     first_run = summary["models"]["cnn_k3"]["per_seed"][0]
-    assert params == 121_930
+    assert params == CNN_PARAMS[3]
     assert accuracy == pytest.approx(first_run["test_accuracy"], abs=1e-6)
     assert loss == pytest.approx(first_run["test_loss"], rel=1e-5)
 

@@ -16,12 +16,14 @@ from analysis.data import load_dataset
 from analysis.eda import describe_dataset
 from analysis.shapes import count_params
 from analysis.variables import VARIABLES
+from report.build import check_notes
 from report.config import resolve_config
 from report.i18n import number_format
 from report.project import load_project
 from report.render import render_project
 from report.summary import summarize_plan
 
+from mnist_files import write_npz
 from student_project import write_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +52,10 @@ def test_the_readmes_project_is_the_example_folder_and_loads(tmp_path):
         assert (EXAMPLE / name).read_text(encoding="utf-8") == body, name
     project = load_project(EXAMPLE / "cnn-report.toml")
     assert project.design is not None and set(project.notes) == {"q1"}
+    # Its notes and abstract name only what its report.json will hold: checked as a build checks them, before training.
+    config = resolve_config({"data": write_npz(tmp_path / "mnist.npz"), "seeds": 1}, project=project)
+    dataset = load_dataset(config.data)
+    check_notes(config, dataset, describe_dataset(dataset))
     assert len((ROOT / "README.md").read_bytes()) <= 8 * 1024 * 1.05  # a student's page, not the reference
 
 

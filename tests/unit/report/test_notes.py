@@ -13,20 +13,22 @@ from analysis.errors import ProjectError
 from report.i18n import number_format
 from report.notes import Note, check_markdown, filters, render_notes
 
+from course import BASELINE_PARAMS, CNN_PARAMS
+
 NBSP = "\u00a0"
 SUMMARY = {
     "models": {
         "baseline": {
             "test_accuracy": 0.97812,
             "test_accuracy_std": 0.0011,
-            "params": 101770,
+            "params": BASELINE_PARAMS,
             "test_loss": 0.0734,
             "test_loss_std": None,
         },
         "cnn_k3": {
             "test_accuracy": 0.99012,
             "test_accuracy_std": 0.00052,
-            "params": 121930,
+            "params": CNN_PARAMS[3],
             "test_loss": 0.0321,
             "test_loss_std": 0.002,
         },

@@ -24,6 +24,7 @@ from analysis.fits import ModelFits
 from analysis.layers import Network
 
 import synthetic
+from course import BASELINE_PARAMS, CNN_PARAMS
 from synthetic import Scenario
 
 approx = pytest.approx
@@ -39,7 +40,7 @@ def test_comparison_block(summary):
         "error_ratio": approx(2.8),  # 2.8% against 1.0%
         "loss_ratio": approx(0.095 / 0.031),
         "cnn_lower_loss": True,  # 0.031 against 0.095
-        "params_ratio": approx(121_930 / 101_770),
+        "params_ratio": approx(CNN_PARAMS[3] / BASELINE_PARAMS),
         "params_comparable": True,
         "time_ratio": approx(3.0),
         "cnn_overfits_less": True,

@@ -22,6 +22,7 @@ from analysis.design import kernel_design
 from analysis.layers import DEFAULT_CNN
 
 import synthetic
+from course import CNN_PARAMS
 from synthetic import Scenario
 
 approx = pytest.approx
@@ -86,7 +87,7 @@ def test_variant_blocks(summary):
     assert list(variants) == [3, 5, 7]
     assert [variants[size]["is_main"] for size in (3, 5, 7)] == [True, False, False]
     five, seven = variants[5], variants[7]
-    assert five["name"] == "cnn_k5" and five["params"] == 118_346
+    assert five["name"] == "cnn_k5" and five["params"] == CNN_PARAMS[5]
     assert five["test_accuracy"] == approx(0.987) and five["test_accuracy_std"] == approx(0.002)
     assert five["test_loss"] == approx(0.031) and five["test_loss_std"] == approx(0.001)
     assert five["test_mistakes"] == 13 and seven["train_seconds"] == 300

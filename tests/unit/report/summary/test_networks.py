@@ -23,6 +23,7 @@ from analysis.builder import Builder
 from analysis.layers import DEFAULT_CNN, Network
 
 import synthetic
+from course import BASELINE_PARAMS, CNN_PARAMS
 from synthetic import Scenario
 
 approx = pytest.approx
@@ -37,14 +38,14 @@ def test_networks_block_of_the_course_design(summary):
     base, cnn = networks["baseline"], networks["cnn"]
     assert (base["name"], base["params"], base["conv_layers"], base["pooling"], base["pool_sizes"]) == (
         "baseline",
-        101_770,
+        BASELINE_PARAMS,
         [],
         "none",
         [],
     )
     assert (cnn["name"], cnn["params"], cnn["conv_layers"], cnn["pooling"], cnn["pool_sizes"]) == (
         "cnn_k3",
-        121_930,
+        CNN_PARAMS[3],
         ["conv1", "conv2"],
         "max",
         [2],

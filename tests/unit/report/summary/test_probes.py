@@ -25,7 +25,7 @@ from analysis.fits import FitResult, ModelFits
 from report.summary.probes import advantage_largest_first, summarize_epoch_order
 
 import synthetic
-from course import BASELINE_PARAMS
+from course import BASELINE_PARAMS, CNN_PARAMS
 from synthetic import Scenario
 
 approx = pytest.approx
@@ -112,10 +112,10 @@ def test_inside_and_parameter_efficiency_blocks(summary):
         "two_layers": True,
     }
     assert [(point["name"], point["params"]) for point in probes["parameter_efficiency"]] == [
-        ("baseline", 101_770),
-        ("cnn_k3", 121_930),
-        ("cnn_k5", 118_346),
-        ("cnn_k7", 119_114),
+        ("baseline", BASELINE_PARAMS),
+        ("cnn_k3", CNN_PARAMS[3]),
+        ("cnn_k5", CNN_PARAMS[5]),
+        ("cnn_k7", CNN_PARAMS[7]),
     ]
     assert [point["test_accuracy"] for point in probes["parameter_efficiency"]] == approx([0.972, 0.990, 0.987, 0.984])
     assert probes["parameter_efficiency"][0]["test_accuracy_std"] == approx(0.002)
