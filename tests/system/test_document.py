@@ -22,7 +22,6 @@ from report.render import TEMPLATES_DIR
 
 LANGS = ("en", "es")
 LABELS = {"en": ("Figure", "Table"), "es": ("Figura", "Tabla")}
-pytestmark = pytest.mark.slow
 
 
 def headings(document: str) -> list[tuple[int, str, str]]:

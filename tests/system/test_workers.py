@@ -7,7 +7,6 @@ tests/test_reliability.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
@@ -20,8 +19,6 @@ from analysis.runner import fit_key
 from analysis.workers import run_fits
 
 from course import BASELINE, cnn
-
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 class Recorder(FitEvents):

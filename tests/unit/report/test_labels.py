@@ -11,22 +11,6 @@ from report.labels import ModelNames
 import synthetic
 from synthetic import Scenario
 
-# A document that refers to a table before declaring it, and numbers sections, figures and tables in between.
-DOCUMENT = """\
-{% import "macros.html.j2" as doc with context %}
-{{ doc.heading(2, "first", "First") }}
-<p>See {{ doc.ref("table-late") }} and {{ doc.ref("figure-b") }}.</p>
-{% call doc.figure("figure-a", image, "alt a") %}Caption A.{% endcall %}
-{{ doc.heading(3, "first-sub", "Sub") }}
-{% call doc.table("table-early", "Early.") %}<tbody><tr><td>1</td></tr></tbody>{% endcall %}
-{{ doc.heading(2, "second", "Second") }}
-{% call doc.figure("figure-b", image, "alt b") %}Caption B.{% endcall %}
-{% call doc.table("table-late", "Late.") %}<tbody><tr><td>2</td></tr></tbody>{% endcall %}
-{{ doc.heading(3, "second-sub", "Second sub") }}
-{{ doc.heading(2, "appendix", "Appendix", numbered=false) }}
-"""
-IMAGE = {"src": "data:image/svg+xml;base64,", "width": 10, "height": 5}
-
 
 @pytest.mark.parametrize(
     ("key", "english", "spanish"),

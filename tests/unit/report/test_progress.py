@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,6 @@ from report.progress import PlainProgress, TimeLeft, format_duration
 from course import BASELINE, cnn
 
 PROJECT = Path(__file__).resolve().parents[3]
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# TensorFlow's own start-up lines, which its log level does not hold back.
-TENSORFLOW_NOISE = ("oneDNN custom operations", "absl::InitializeLog", "cpu_feature_guard")
 
 
 class Clock:
