@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pytest
 from click.testing import CliRunner
 
 from report.cli import main
-from report.signals import Signals, Terminated
 
 import builds
 from mnist_files import make_arrays, write_npz
@@ -293,29 +291,6 @@ def test_a_killed_worker_is_a_one_line_error_naming_its_fit_and_the_rest_is_kept
     assert 1 <= len(entries) < 7
     assert all(json.loads(entry.read_text())["result"]["params"] > 0 for entry in entries)
     assert not list(tmp_path.glob("report.*")) and not list(cache.glob(".*.tmp"))
-
-
-def test_a_signal_dropped_where_it_landed_is_raised_at_the_next_progress_line(monkeypatch, request, capfd):
-    # Python drops an exception raised inside a weakref or garbage-collection
-    # callback; a SIGTERM handled there must still stop the build.
-    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
-    for number in (signal.SIGTERM, signal.SIGINT):
-        handler = signal.getsignal(number)
-        request.addfinalizer(lambda number=number, handler=handler: signal.signal(number, handler))
-    signals = Signals()
-    signals.install()
-
-    class Model:
-        pass
-
-    model = Model()
-    reference = weakref.ref(model, lambda _: signal.raise_signal(signal.SIGTERM))
-    del model  # runs the callback, whose SIGTERM handler raises Terminated there, and Python drops it
-    assert reference() is None
-    with pytest.raises(Terminated):
-        signals.check()
-    # Dropped quietly: no "Exception ignored in ..." with a traceback on stderr.
-    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_damaged_cache_entry_is_reported_and_recomputed(quick_copy):

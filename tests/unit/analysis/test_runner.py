@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import analysis.runner as runner
-from analysis.cache import ResultCache
+from analysis.cache import ResultCache, make_key
+from analysis.environment import training_environment, training_versions
 from analysis.fits import Fit, FitEvents, TrainingSettings
 from analysis.runner import fit_key, run_fit
 
@@ -143,3 +144,57 @@ def test_training_is_imported_on_first_use_with_its_start_up_lines_hidden_unless
     monkeypatch.delitem(sys.modules, "analysis.training")
     runner.import_training()
     assert silenced == [False, True, False]
+
+
+def test_the_fit_key_changes_with_everything_that_changes_results():
+    settings = TrainingSettings()
+    key = fit_key(cnn(3), settings, "abc")
+    assert key == fit_key(cnn(3), TrainingSettings(), "abc")
+    assert key != fit_key(cnn(5), settings, "abc")
+    assert key != fit_key(BASELINE, settings, "abc")
+    assert key != fit_key(cnn(3), TrainingSettings(epochs=9), "abc")
+    assert key != fit_key(cnn(3), TrainingSettings(batch_size=64), "abc")
+    assert key != fit_key(cnn(3), TrainingSettings(seed=1), "abc")
+    assert key != fit_key(cnn(3), TrainingSettings(limit_train=100), "abc")
+    assert key != fit_key(cnn(3), settings, "abd")
+
+
+def test_the_fit_key_changes_with_the_onednn_setting(monkeypatch):
+    # oneDNN's kernels round differently: a model trained without them is not the one the default build caches.
+    key = fit_key(cnn(3), TrainingSettings(), "abc")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert fit_key(cnn(3), TrainingSettings(), "abc") != key
+
+
+def test_the_course_networks_keep_the_cache_keys_they_had_before_networks_were_specs():
+    # Keys as fit_key built them when a model was ("baseline" | "cnn", kernel size): results cached by
+    # earlier versions are found, not retrained.
+    from analysis.environment import training_environment
+
+    settings = TrainingSettings(epochs=2, limit_train=3000)
+    for spec, model in (
+        (BASELINE, {"architecture": "baseline", "kernel_size": None}),
+        (cnn(5), {"architecture": "cnn", "kernel_size": 5}),
+    ):
+        before = make_key(
+            {
+                "model": model,
+                "settings": settings.to_dict(),
+                "data_sha256": "abc",
+                "versions": training_versions(),
+                **training_environment(),
+            }
+        )
+        assert fit_key(spec, settings, "abc") == before
+
+
+def test_the_instruction_set_and_the_thread_count_are_in_every_trained_results_key(monkeypatch):
+    key = fit_key(cnn(3), TrainingSettings(), "abc")
+    monkeypatch.setattr(
+        "analysis.environment.instruction_set", lambda cpuinfo=None: {"name": "avx2", "description": "AVX2"}
+    )
+    assert fit_key(cnn(3), TrainingSettings(), "abc") != key
+    monkeypatch.undo()
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "2")
+    assert training_environment()["threads"] == "2"
+    assert fit_key(cnn(3), TrainingSettings(), "abc") != key
