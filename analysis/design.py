@@ -215,9 +215,19 @@ def read_design(models: Mapping | None, experiment: Mapping | None, where: str, 
         for role, default in (("baseline", DEFAULT_BASELINE), ("cnn", DEFAULT_CNN))
     }
     chosen = read_experiment(experiment, where) if experiment is not None else DEFAULT_EXPERIMENT
-    warnings = check_network(networks["baseline"], where) + check_network(networks["cnn"], where)
-    warnings += check_experiment(networks["cnn"], chosen, where, default=experiment is None)
-    return Design(networks["baseline"], networks["cnn"], chosen, tuple(dict.fromkeys(warnings)))
+    return checked_design(networks["baseline"], networks["cnn"], chosen, where, default=experiment is None)
+
+
+def checked_design(
+    baseline: Network, cnn: Network, experiment: Experiment, where: str, default: bool = False
+) -> Design:
+    """The design, with both networks and every variant checked (:class:`SpecError`) and their warnings kept.
+
+    ``default`` as for :func:`check_experiment`.
+    """
+    warnings = check_network(baseline, where) + check_network(cnn, where)
+    warnings += check_experiment(cnn, experiment, where, default=default)
+    return Design(baseline, cnn, experiment, tuple(dict.fromkeys(warnings)))
 
 
 def kernel_design(kernel_sizes: tuple[int, ...] = DEFAULT_KERNEL_SIZES) -> Design:

@@ -47,6 +47,8 @@ ACTIVATIONS = (
 )
 POOLINGS = ("max", "avg", "none")
 POOL_TYPES = {"max": "maxpool", "avg": "avgpool"}
+# The pooling of each pooling layer type: maxpool is "max", avgpool "avg".
+POOLING_OF = {layer_type: kind for kind, layer_type in POOL_TYPES.items()}
 
 REQUIRED = object()
 # Each layer type, its fields and their defaults (REQUIRED: no default). Any layer may also carry `why`.
@@ -223,6 +225,10 @@ def _read_layer(entry: object, place: str) -> Layer:
     return Layer(kind, why=why.strip() if why else None, **values)
 
 
+# How a message names what is_count accepts.
+COUNT = "a whole number of at least 1"
+
+
 def is_count(value: object) -> bool:
     """A whole number of at least 1 (not a boolean)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
@@ -240,11 +246,11 @@ def choice(options: tuple[str, ...]) -> Callable[[object], bool]:
 
 # Each field's rule and how a message names it.
 FIELD_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
-    "filters": (is_count, "a whole number of at least 1"),
-    "kernel": (is_count, "a whole number of at least 1 (the side of a square kernel)"),
-    "strides": (is_count, "a whole number of at least 1"),
-    "size": (is_count, "a whole number of at least 1 (the side of the pooling window)"),
-    "units": (is_count, "a whole number of at least 1"),
+    "filters": (is_count, COUNT),
+    "kernel": (is_count, f"{COUNT} (the side of a square kernel)"),
+    "strides": (is_count, COUNT),
+    "size": (is_count, f"{COUNT} (the side of the pooling window)"),
+    "units": (is_count, COUNT),
     "rate": (is_rate, "a number from 0 up to (not including) 1"),
     "padding": (choice(PADDINGS), f"one of {', '.join(map(repr, PADDINGS))}"),
     "activation": (

@@ -20,7 +20,7 @@ from keras import layers
 from analysis.builder import Builder
 from analysis.design import Design
 from analysis.errors import SpecError
-from analysis.layers import DEFAULT_BASELINE, INPUT_SHAPE, NUM_CLASSES, PARAMETER_WARNING, Network, course_cnn
+from analysis.layers import INPUT_SHAPE, NUM_CLASSES, PARAMETER_WARNING, Network
 from analysis.shapes import layer_names
 
 # Keras's layer classes under the names the project file gives them; a builder's other layers keep their class name.
@@ -77,16 +77,6 @@ def build_keras_model(network: Network, name: str) -> keras.Model:
             x = layers.BatchNormalization(name=layer_name)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=name)
-
-
-def make_baseline() -> keras.Model:
-    """The course's baseline: Flatten -> Dense(128, relu) -> Dense(10, softmax), every pixel wired to every unit."""
-    return build_keras_model(DEFAULT_BASELINE, "baseline")
-
-
-def make_cnn(kernel_size: int = 3) -> keras.Model:
-    """The course's CNN: two conv/pool stages ('valid' padding) and a small dense head."""
-    return build_keras_model(course_cnn(kernel_size), f"cnn_k{kernel_size}")
 
 
 def compile_for_training(model: keras.Model, **options) -> keras.Model:

@@ -26,6 +26,7 @@ import numpy as np
 from analysis.data import Dataset
 from analysis.design import Design
 from analysis.fits import ORIGINAL_DATA, Fit, FitResult, ModelFits, ModelSpec, TrainingSettings
+from analysis.plan import plan_models
 
 SHIFT_DIRECTIONS = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}
 MAX_SHIFT = 6
@@ -41,10 +42,9 @@ FEATURE_MAPS_SHOWN = 16
 
 
 def probed_models(design: Design) -> tuple[ModelSpec, ModelSpec]:
-    """The models the probes retrain: the student's baseline and main CNN."""
-    return ModelSpec("baseline", design.baseline), ModelSpec(
-        design.main_name, design.cnn, design.variant_of(design.main_name)
-    )
+    """The models the probes retrain: the student's baseline and main CNN, as the plan has them."""
+    specs = {spec.name: spec for spec in plan_models(design)}
+    return specs["baseline"], specs[design.main_name]
 
 
 def shift_images(images: np.ndarray, rows: int, columns: int) -> np.ndarray:

@@ -39,21 +39,21 @@ class LayerShape:
     layer: Layer | None = None  # None for the input and output
 
 
-def layer_shapes(network: Network, where: str = "", variant: str = "") -> list[LayerShape]:
+def layer_shapes(network: Network, where: str = "", setting: str = "") -> list[LayerShape]:
     """Every layer cnn-report will build, input and output included, with its output shape and parameter count.
 
     Raises :class:`SpecError` where a layer cannot work on what the layer
-    before leaves. ``where`` (the project file) and ``variant`` (an
-    experiment's setting) go into messages. A builder's network: [].
+    before leaves. ``where`` (the project file) and ``setting`` (an
+    experiment's, for a variant) go into messages. A builder's network: [].
     """
     if network.builder is not None:
         return []
-    place = f"{where + ': ' if where else ''}[models.{network.role}]{' with ' + variant if variant else ''}"
+    place = f"{where + ': ' if where else ''}[models.{network.role}]{' with ' + setting if setting else ''}"
     names = layer_names(network.layers)
     shape: tuple[int, ...] = INPUT_SHAPE
     shapes = [LayerShape("image", "input", shape, 0)]
     for index, (layer, name) in enumerate(zip(network.layers, names), start=1):
-        label = f"{place}{',' if variant else ''} layer {index} ({name})"
+        label = f"{place}{',' if setting else ''} layer {index} ({name})"
         shape, params = _apply(layer, shape, label)
         shapes.append(LayerShape(name, layer.type, shape, params, layer))
     if len(shape) != 1:
@@ -71,13 +71,13 @@ def count_params(network: Network) -> int | None:
     return sum(shape.params for shape in shapes) if shapes else None
 
 
-def check_network(network: Network, where: str, variant: str = "") -> list[str]:
+def check_network(network: Network, where: str, setting: str = "") -> list[str]:
     """Check a network's shapes (raises :class:`SpecError`); returns warnings, such as a very large network."""
-    shapes = layer_shapes(network, where, variant)
+    shapes = layer_shapes(network, where, setting)
     total = sum(shape.params for shape in shapes)
     if total > PARAMETER_WARNING:
         return [
-            f"{where}: [models.{network.role}]{' with ' + variant if variant else ''} has {total:,} parameters "
+            f"{where}: [models.{network.role}]{' with ' + setting if setting else ''} has {total:,} parameters "
             f"(over {PARAMETER_WARNING:,}): expect long training and a lot of memory"
         ]
     return []

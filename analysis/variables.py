@@ -15,7 +15,18 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from analysis.layers import ACTIVATIONS, PADDINGS, POOL_TYPES, POOLINGS, Layer, choice, is_count, is_rate
+from analysis.layers import (
+    ACTIVATIONS,
+    COUNT,
+    PADDINGS,
+    POOL_TYPES,
+    POOLING_OF,
+    POOLINGS,
+    Layer,
+    choice,
+    is_count,
+    is_rate,
+)
 
 
 def N_(message: str) -> str:
@@ -83,15 +94,13 @@ def _scale_filters(layers: tuple[Layer, ...], multiplier: float) -> tuple[Layer,
 
 def _set_pooling(layers: tuple[Layer, ...], kind: str) -> tuple[Layer, ...]:
     if kind == "none":
-        return tuple(layer for layer in layers if layer.type not in ("maxpool", "avgpool"))
-    return tuple(
-        replace(layer, type=POOL_TYPES[kind]) if layer.type in ("maxpool", "avgpool") else layer for layer in layers
-    )
+        return tuple(layer for layer in layers if layer.type not in POOLING_OF)
+    return tuple(replace(layer, type=POOL_TYPES[kind]) if layer.type in POOLING_OF else layer for layer in layers)
 
 
 def _own_pooling(targets: list[Layer]) -> str | None:
     kinds = {layer.type for layer in targets}
-    return {"maxpool": "max", "avgpool": "avg"}[kinds.pop()] if len(kinds) == 1 else None
+    return POOLING_OF[kinds.pop()] if len(kinds) == 1 else None
 
 
 VARIABLES: dict[str, Variable] = {
@@ -103,7 +112,7 @@ VARIABLES: dict[str, Variable] = {
             ("conv",),
             "conv layer",
             is_count,
-            "a whole number of at least 1",
+            COUNT,
             (3, 5, 7),
             ordered=True,
             sets="kernel",
@@ -135,7 +144,7 @@ VARIABLES: dict[str, Variable] = {
         Variable(
             "pooling",
             "the kind of every pooling layer (max, avg, none)",
-            ("maxpool", "avgpool"),
+            tuple(POOLING_OF),
             "maxpool or avgpool layer",
             choice(POOLINGS),
             f"one of {', '.join(map(repr, POOLINGS))}",

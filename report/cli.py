@@ -25,7 +25,7 @@ from report.project import Project, find_project_file, load_project
 from report.sagemaker.aws_requests import AwsRequests, open_session
 from report.sagemaker.checks import DEFAULT_INSTANCE_TYPE, DEFAULT_MAX_HOURS
 from report.sagemaker.definitions import TENSORFLOW_IMAGE_TAG
-from report.sagemaker.job import detect_training_job, run_training_job
+from report.sagemaker.job import detect_training_job, failures_recorded, job_layers, run_training_job
 from report.sagemaker.launch import (
     DEFAULT_NAME,
     default_job_name,
@@ -104,25 +104,27 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
     here wins. Inside a SageMaker training job, the data, output folders and
     settings come from the job (see docs/sagemaker.md).
     """
-    # The project file is checked in full here, before any data is read or model trained.
-    project = _project(config_file)
-    given = given_options(context)
-    config = resolve_config(given, project=project)
-    started = time.monotonic()
-    progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=SIGNALS.check)
-    try:
-        for warning in config.design.warnings:
-            progress.warning(warning)
-        job = detect_training_job()
-        # A job lays its own places and hyperparameters over these settings.
-        outputs = run_build(config, progress) if job is None else run_training_job(job, given, project, progress)
-        # A pipeline's one-model step fills the cache and writes no report.
-        if outputs is not None:
-            progress.summary(
-                [outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started
-            )
-    finally:
-        progress.close()
+    job = detect_training_job()
+    with failures_recorded(job):
+        # The project file is checked in full here, before any data is read or model trained.
+        project = _project(config_file)
+        given = given_options(context)
+        # A job lays its places and hyperparameters over the command line's options; a pipeline step names its model.
+        job_settings, model = job_layers(job) if job is not None else ([], None)
+        config = resolve_config(given, *job_settings, project=project)
+        started = time.monotonic()
+        progress = make_progress(config.quiet, write=lambda line: click.echo(line, err=True), check=SIGNALS.check)
+        try:
+            for warning in config.design.warnings:
+                progress.warning(warning)
+            outputs = run_build(config, progress) if job is None else run_training_job(job, config, model, progress)
+            # A pipeline's one-model step fills the cache and writes no report.
+            if outputs is not None:
+                progress.summary(
+                    [outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started
+                )
+        finally:
+            progress.close()
 
 
 def given_options(context: click.Context) -> dict[str, object]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.design import DEFAULT_EXPERIMENT, Design, check_experiment, kernel_experiment
+from analysis.design import DEFAULT_EXPERIMENT, Design, checked_design, kernel_experiment
 from analysis.errors import ProjectError
 from analysis.fits import TrainingSettings
 from analysis.workers import default_jobs
@@ -25,33 +25,34 @@ if TYPE_CHECKING:
     from report.project import Project
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BuildConfig:
     """Everything ``cnn-report build`` needs: one field per option of :mod:`report.options`, the project, the design.
 
-    Made by :func:`resolve_config`, which settles ``design`` from the project
+    Only :func:`resolve_config` makes one (the fields have no defaults of
+    their own: those are the options'), settling ``design`` from the project
     and ``kernel_sizes``; ``kernel_sizes`` stays only to write the command line back.
     """
 
-    out: Path = Path("report.pdf")
-    data: Path | None = None
-    epochs: int = 10
-    batch_size: int = 32
-    seed: int = 42
-    seeds: int = 3
-    limit_train: int | None = None
-    kernel_sizes: tuple[int, ...] = DEFAULT_EXPERIMENT.values
-    cache_dir: Path | None = None
-    force: bool = False
-    quiet: bool = False
-    lang: str = "en"
+    out: Path
+    data: Path | None
+    epochs: int
+    batch_size: int
+    seed: int
+    seeds: int
+    limit_train: int | None
+    kernel_sizes: tuple[int, ...]
+    cache_dir: Path | None
+    force: bool
+    quiet: bool
+    lang: str
     # Fits trained at once, each in its own worker process; None chooses from
     # the machine's cores and memory (analysis.workers.default_jobs). The
     # numbers are the same for every value.
-    jobs: int | None = None
-    project: Project | None = None
+    jobs: int | None
+    project: Project | None
     # The networks and the experiment this build trains (the project's, or the course's), --kernel-sizes applied.
-    design: Design = field(default_factory=Design)
+    design: Design
 
     @property
     def html_path(self) -> Path:
@@ -154,7 +155,9 @@ def resolve_design(project: Project | None, kernel_sizes: tuple[int, ...], kerne
                 f"{where}: --kernel-sizes sets a kernel experiment, but [experiment] varies "
                 f"{design.experiment.vary}; drop the option or change vary"
             )
-        design = Design(design.baseline, design.cnn, kernel_experiment(kernel_sizes), design.warnings)
-        # Sizes someone gave are theirs to fix; the default sweep over the course's CNN always fits.
-        check_experiment(design.cnn, design.experiment, where, default=not kernel_sizes_given)
+        # Sizes someone gave are theirs to fix; the default sweep over the course's CNN always fits. The
+        # warnings are those of the sizes trained, not of the file's own values.
+        design = checked_design(
+            design.baseline, design.cnn, kernel_experiment(kernel_sizes), where, default=not kernel_sizes_given
+        )
     return design

@@ -10,6 +10,7 @@ field of :class:`report.config.BuildConfig`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -57,21 +58,33 @@ class KernelSizes(click.ParamType):
         rule = VARIABLES["kernel"]
         sizes = []
         for part in parts:
-            text = str(part).strip()
-            if not text:
-                continue
-            try:
-                size = int(text) if not isinstance(part, bool) else None
-            except ValueError:
-                size = None
-            if size is None:
-                self.fail(f"{value!r} is not a comma-separated list of integers, e.g. 3,5,7", parameter, context)
+            if isinstance(part, str):
+                if not part.strip():
+                    continue
+                try:
+                    size = int(part)
+                except ValueError:
+                    self.fail(f"{value!r} is not a comma-separated list of integers, e.g. 3,5,7", parameter, context)
+            elif isinstance(part, int) and not isinstance(part, bool):
+                size = part
+            else:
+                # A TOML list's true, 3.0 or 3.5 is not a size, as in [experiment] values.
+                self.fail(f"kernel size {json.dumps(part)} is not {rule.expected}", parameter, context)
             if not rule.is_valid(size):
                 self.fail(f"kernel size {size} is not {rule.expected}", parameter, context)
             sizes.append(size)
         if not sizes:
             self.fail("no kernel size given, e.g. 3,5,7", parameter, context)
         return tuple(sorted(set(sizes)))
+
+
+class Language(click.Choice):
+    """The report's language: one of :data:`report.i18n.LANGUAGES`."""
+
+    name = "report language"
+
+    def __init__(self) -> None:
+        super().__init__(LANGUAGES)
 
 
 def _build_options() -> list[click.Parameter]:
@@ -131,7 +144,7 @@ def _build_options() -> list[click.Parameter]:
         BuildOption(["--quiet", "-q"], is_flag=True, in_job=False, help="Print nothing but errors."),
         BuildOption(
             ["--lang"],
-            type=click.Choice(LANGUAGES),
+            type=Language(),
             default="en",
             show_default=True,
             help="Language of the report: en (English) or es (Spanish).",

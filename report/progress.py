@@ -54,6 +54,7 @@ class TimeLeft:
     def __init__(self):
         self._seconds: dict[str, float] = {}  # model name -> seconds of timed epochs
         self._work: dict[str, float] = {}  # model name -> training images x epochs in them
+        self._architectures: dict[str, str] = {}  # model name -> "baseline" or "cnn"
         self._overheads: dict[str, list[float]] = {}  # model name -> per-fit seconds outside epochs (evaluation)
         self._queued: list[Fit] = []
         self._running: dict[Fit, list[float]] = {}  # fit -> [started, epochs done, end of the last epoch]
@@ -72,6 +73,7 @@ class TimeLeft:
         name = fit.spec.name
         self._seconds[name] = self._seconds.get(name, 0.0) + seconds
         self._work[name] = self._work.get(name, 0.0) + self._images(fit)
+        self._architectures[name] = fit.spec.architecture
         if fit in self._running:
             self._running[fit][1:] = [epoch, now]
 
@@ -109,7 +111,7 @@ class TimeLeft:
         same = [
             self._seconds[other] / self._work[other]
             for other in self._seconds
-            if other.split("_")[0] == name.split("_")[0]
+            if self._architectures[other] == fit.spec.architecture
         ]
         rates = same or [self._seconds[other] / self._work[other] for other in self._seconds]
         return sum(rates) / len(rates)

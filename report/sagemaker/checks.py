@@ -4,9 +4,11 @@ Every option is checked here before the first AWS request, so that a mistake
 is reported in the option's own words and nothing is sent on its account:
 the role ARNs, the bucket URI, the job, pipeline and schedule names, the
 schedule's ``cron(...)`` or ``rate(...)`` expression, the instance type, the
-maximum hours and the ``-H name=value`` pairs. What the checks yield,
-:class:`S3Location` and :class:`Launch`, is what every other module of the
-launcher works from; the defaults of those options live here with them.
+maximum hours, the ``-H name=value`` pairs, and the design the jobs will
+train. What the checks yield, :class:`S3Location` and :class:`Launch`, is what
+every other module of the launcher works from. The defaults of the options
+checked here live here with them (the job's name is the launcher's, the
+image's tag the request definitions').
 """
 
 from __future__ import annotations
@@ -57,19 +59,13 @@ class Launch:
     location: S3Location
     region: str
     image: str
+    # The networks and experiment the jobs train (:func:`job_design`).
+    design: Design
     instance_type: str = DEFAULT_INSTANCE_TYPE
     hyperparameters: Mapping[str, str] = field(default_factory=dict)
     max_runtime_seconds: int = int(DEFAULT_MAX_HOURS * 3600)
     # The student's project (--config): its networks, notes and images travel with the code into every job.
     project: Project | None = None
-
-    @property
-    def design(self) -> Design:
-        """The networks and experiment the jobs train: the project's, with the job's kernel sizes if -H sets them."""
-        settings = parse_hyperparameters(self.hyperparameters)
-        settings.pop(MODEL_HYPERPARAMETER, None)
-        # Resolved as the job will resolve it: the project's [build], then the job's hyperparameters.
-        return resolve_config(settings, project=self.project).design
 
     @property
     def partition(self) -> str:
@@ -159,6 +155,14 @@ def check_max_hours(max_hours: float) -> float:
             f"--max-hours {max_hours}: choose more than 0 and at most 120 (SageMaker's limit is 5 days)"
         )
     return max_hours
+
+
+def job_design(hyperparameters: Mapping[str, str], project: Project | None) -> Design:
+    """The networks and experiment the jobs will train, resolved as a job resolves them: the project's [build],
+    then the hyperparameters (their kernel sizes, if -H sets them). Checked here, before anything is sent."""
+    settings = parse_hyperparameters(hyperparameters)
+    settings.pop(MODEL_HYPERPARAMETER, None)
+    return resolve_config(settings, project=project).design
 
 
 def parse_hyperparameters_option(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -19,10 +19,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import click
 
 from analysis.cache import ResultCache
 from analysis.data import load_dataset
@@ -31,13 +34,13 @@ from analysis.plan import main_model_fit, plan_models
 from analysis.runner import fit_key
 from analysis.workers import run_fits
 from report.build import build, plan_fits
-from report.config import BuildConfig, resolve_config
-from report.options import JOB_OPTIONS, convert
+from report.config import BuildConfig
+from report.options import JOB_OPTIONS, BuildOption, convert
 from report.outputs import BuildOutputs
 from report.progress import BuildProgress
 
 if TYPE_CHECKING:
-    from report.project import Project
+    pass
 
 ROOT_ENV_VAR = "CNN_REPORT_SM_ROOT"
 # What AWS's training toolkit calls the same place, outside a real container.
@@ -123,39 +126,55 @@ def detect_training_job(environ: Mapping[str, str] | None = None) -> TrainingJob
     )
 
 
-def run_training_job(
-    job: TrainingJob, options: Mapping[str, object], project: Project | None, progress: BuildProgress | None = None
-) -> BuildOutputs | None:
-    """Build the report as the job's contract says; a model step only fills the cache and returns None.
+@contextmanager
+def failures_recorded(job: TrainingJob | None) -> Iterator[None]:
+    """Inside a job, leave any failure's reason in the job's failure file before it propagates.
 
-    ``options`` are those the command line gave; the job's places and then
-    its hyperparameters are laid over them (:func:`report.config.resolve_config`).
-    Any failure is also written to the job's failure file before it
-    propagates, so SageMaker reports the reason rather than just a non-zero exit code.
+    SageMaker then reports the reason rather than just a non-zero exit code.
+    Outside a job (``None``) it does nothing.
+    """
+    try:
+        yield
+    except Exception as error:
+        if job is not None:
+            job.write_failure(str(error) if isinstance(error, ReportError) else f"{type(error).__name__}: {error}")
+        raise
+
+
+def job_layers(job: TrainingJob) -> tuple[list[Mapping[str, object]], str | None]:
+    """What the job lays over the command line's options: its places, then its hyperparameters (each checked).
+
+    Also the model a pipeline step trains (its ``model`` hyperparameter), or
+    None for a job that builds the report.
+    """
+    settings = parse_hyperparameters(job.read_hyperparameters())
+    model = settings.pop(MODEL_HYPERPARAMETER, None)
+    return [job.places(), settings], model
+
+
+def run_training_job(
+    job: TrainingJob, config: BuildConfig, model: str | None, progress: BuildProgress | None = None
+) -> BuildOutputs | None:
+    """Build the report as the job's contract says; a model step (``model``) only fills the cache and returns None.
+
+    ``config`` is resolved with the job's layers (:func:`job_layers`) on top.
     """
     progress = progress or BuildProgress()
-    try:
-        settings = parse_hyperparameters(job.read_hyperparameters())
-        model = settings.pop(MODEL_HYPERPARAMETER, None)
-        config = resolve_config(options, job.places(), settings, project=project)
-        # SageMaker creates these folders; creating them here as well lets the
-        # contract run anywhere, and the build checks them before training.
-        job.output_dir.mkdir(parents=True, exist_ok=True)
-        job.model_dir.mkdir(parents=True, exist_ok=True)
-        progress.note(
-            f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}, "
-            f"{config.resolved_jobs} fit(s) at a time"
-        )
-        if model is None:
-            outputs = build(config, progress)
-            main = main_model_fit(config.training, config.seed_list, config.design)
-            deliver_model(outputs.model, job.model_dir / f"{main.spec.name}.keras")
-            return outputs
-        train_model(config, str(model), job, progress)
-        return None
-    except Exception as error:
-        job.write_failure(str(error) if isinstance(error, ReportError) else f"{type(error).__name__}: {error}")
-        raise
+    # SageMaker creates these folders; creating them here as well lets the
+    # contract run anywhere, and the build checks them before training.
+    job.output_dir.mkdir(parents=True, exist_ok=True)
+    job.model_dir.mkdir(parents=True, exist_ok=True)
+    progress.note(
+        f"SageMaker job: data from {config.data}, report to {config.out.parent}, cache in {config.resolved_cache_dir}, "
+        f"{config.resolved_jobs} fit(s) at a time"
+    )
+    if model is None:
+        outputs = build(config, progress)
+        main = main_model_fit(config.training, config.seed_list, config.design)
+        deliver_model(outputs.model, job.model_dir / f"{main.spec.name}.keras")
+        return outputs
+    train_model(config, model, job, progress)
+    return None
 
 
 def deliver_model(model: Path, destination: Path) -> None:
@@ -219,10 +238,43 @@ def parse_hyperparameters(hyperparameters: Mapping[str, object]) -> dict[str, ob
             known = ", ".join(sorted(option.replace("_", "-") for option in [*JOB_OPTIONS, MODEL_HYPERPARAMETER]))
             raise SageMakerError(f"unknown hyperparameter {name!r}; known ones: {known}")
         try:
-            parsed[field] = convert(JOB_OPTIONS[field], value, from_text=True)
+            parsed[field] = _job_value(JOB_OPTIONS[field], value)
         except ValueError as error:
             raise SageMakerError(f"hyperparameter {name}={value!r}: {error}") from None
     return parsed
+
+
+def _job_value(option: BuildOption, value: object) -> object:
+    """``value`` through ``option``'s own type and limits, taken and refused in a hyperparameter's words.
+
+    A hyperparameter is text, or a JSON value read through ``$SM_HPS``: a
+    whole-number option takes a number or its text (not true, not 2.5); any
+    other option reads the value's text (JSON's true as "true"). A number
+    under the option's minimum "must be at least" it; a choice names the others.
+    """
+    kind = option.type
+    if isinstance(kind, click.types.IntParamType) and not _whole_number(value):
+        raise ValueError("expected a whole number")
+    text = value if isinstance(value, (str, list)) else json.dumps(value) if isinstance(value, bool) else str(value)
+    try:
+        return convert(option, text, from_text=True)
+    except ValueError:
+        # The value's type was checked first, so what is left is the option's range or choices.
+        if isinstance(kind, click.IntRange) and kind.min is not None:
+            raise ValueError(f"must be at least {kind.min}") from None
+        if isinstance(kind, click.Choice):
+            raise ValueError(f"unknown {kind.name}; choose one of {', '.join(kind.choices)}") from None
+        raise
+
+
+def _whole_number(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            int(value)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _decode(raw: object) -> object:

@@ -39,6 +39,7 @@ from report.sagemaker.checks import (
     check_name,
     check_role_arn,
     check_schedule_expression,
+    job_design,
     parse_bucket,
     parse_hyperparameters_option,
 )
@@ -66,22 +67,19 @@ def make_launch(
     check_instance_type(instance_type)
     check_max_hours(max_hours)
     checked = parse_hyperparameters_option(hyperparameters)
-    checked = parse_hyperparameters_option(hyperparameters)
     if not region:
         raise SageMakerError("no AWS region: pass --region, or set AWS_DEFAULT_REGION or a region in ~/.aws/config")
-    launch = Launch(
+    return Launch(
         role=role,
         location=location,
         region=region,
-        instance_type=instance_type,
         image=image or default_image(region),
+        design=job_design(checked, project),
+        instance_type=instance_type,
         hyperparameters=checked,
         max_runtime_seconds=int(max_hours * 3600),
         project=project,
     )
-    # The networks and experiment the jobs will train, checked with the jobs' own kernel sizes before anything is sent.
-    _ = launch.design
-    return launch
 
 
 def default_job_name(now: _datetime.datetime | None = None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.design import DEFAULT_EXPERIMENT, main_value
-from analysis.layers import Network
+from analysis.layers import POOLING_OF, Network
 from analysis.plan import TrainedModels
 from analysis.shapes import receptive_field
 from report.summary.spread import differs_beyond_spread
@@ -55,7 +55,7 @@ def summarize_experiment(trained: TrainedModels, models: dict) -> dict:
         "main_tried": tried is not None,
         "main_value": tried["value"] if tried is not None else main_value(design.cnn, design.experiment.vary),
         "several_variants": len(variants) > 1,
-        # The course's networks with three kernel sizes: the report's subtitle can say so.
+        # A kernel experiment over three sizes; with the course's networks (networks.default), the subtitle says so.
         "three_kernel_sizes": design.experiment.vary == "kernel" and len(variants) == 3,
     }
 
@@ -82,7 +82,7 @@ def summarize_variant(value, name: str, is_main: bool, model: dict, network: Net
         "feature_maps": [
             {"name": layer["name"], "output_shape": layer["output_shape"]}
             for layer in maps
-            if layer["type"] in ("conv", "maxpool", "avgpool")
+            if layer["type"] == "conv" or layer["type"] in POOLING_OF
         ],
         "last_map": maps[-1]["output_shape"],
         "flattened": flat["output_shape"][0],

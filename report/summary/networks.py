@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.layers import DEFAULT_BASELINE, DEFAULT_CNN
+from analysis.layers import DEFAULT_BASELINE, DEFAULT_CNN, POOLING_OF
 from analysis.plan import TrainedModels
 from analysis.shapes import summarize_network
 
@@ -16,7 +16,7 @@ def summarize_networks(trained: TrainedModels, models: dict) -> dict:
         if network.builder is not None:
             summary |= {"layers": models[name]["layers"], "params": models[name]["params"]}
         layers = summary["layers"]
-        pools = [layer for layer in layers if layer["type"] in ("maxpool", "avgpool")]
+        pools = [layer for layer in layers if layer["type"] in POOLING_OF]
         kinds = {layer["type"] for layer in pools}
         convs = [layer["name"] for layer in layers if layer["type"] == "conv"]
         # The trained model's feature maps: its layers after the input with a height, a width and channels.
@@ -26,11 +26,7 @@ def summarize_networks(trained: TrainedModels, models: dict) -> dict:
             **summary,
             # What the wording about convolution and pooling needs to know of this network.
             "conv_layers": convs,
-            "pooling": "none"
-            if not kinds
-            else {"maxpool": "max", "avgpool": "avg"}[kinds.pop()]
-            if len(kinds) == 1
-            else "mixed",
+            "pooling": "none" if not kinds else POOLING_OF[kinds.pop()] if len(kinds) == 1 else "mixed",
             "pool_sizes": sorted({layer["size"] for layer in pools if "size" in layer}),
             "global_pool": any(layer["type"] == "globalavgpool" for layer in layers),
             "has_why": any(layer.get("why") for layer in layers),

@@ -1,7 +1,7 @@
 """Fits in worker processes: the same numbers as in one process, what the machine allows, and failures that say what failed.
 
 Signals and killed workers are tested on the real command line in
-tests/test_reliability.py.
+tests/system/test_reliability.py.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import pytest
 from analysis.design import apply_variant
 from analysis.errors import SpecError
 from analysis.layers import ACTIVATIONS, DEFAULT_BASELINE, DEFAULT_CNN, read_network
-from analysis.models import build_keras_model, describe_layers, make_baseline, make_cnn
+from analysis.models import build_keras_model, describe_layers
 
 import synthetic
-from course import BASELINE_PARAMS, CNN_PARAMS, baseline_by_hand, cnn_by_hand
+from course import BASELINE, BASELINE_PARAMS, CNN_PARAMS, baseline_by_hand, cnn, cnn_by_hand
 from networks import GOOD_BUILDER, WHERE, write_builder
 
 # Every odd kernel size the course CNN's 'valid' maps leave room for.
@@ -72,14 +72,18 @@ def test_same_seed_same_weights_as_the_course_code_before_and_after_a_fit(networ
         np.testing.assert_array_equal(old, new)
 
 
+def keras_model(spec):
+    """The model a build trains for ``spec``."""
+    return build_keras_model(spec.network, spec.name)
+
+
 def test_the_course_models_by_name():
-    assert make_baseline().count_params() == BASELINE_PARAMS
-    assert {kernel: make_cnn(kernel).count_params() for kernel in CNN_PARAMS} == CNN_PARAMS
-    assert make_cnn(5).name == "cnn_k5"
+    assert keras_model(BASELINE).count_params() == BASELINE_PARAMS
+    assert {kernel: keras_model(cnn(kernel)).count_params() for kernel in CNN_PARAMS} == CNN_PARAMS
 
 
 def test_feature_maps_shrink_with_valid_padding_and_layer_parameters_add_up():
-    shapes = {layer["name"]: layer["output_shape"] for layer in describe_layers(make_cnn(7))}
+    shapes = {layer["name"]: layer["output_shape"] for layer in describe_layers(keras_model(cnn(7)))}
     assert (shapes["conv1"], shapes["pool1"], shapes["conv2"], shapes["pool2"], shapes["flatten"]) == (
         [22, 22, 32],
         [11, 11, 32],
@@ -87,7 +91,7 @@ def test_feature_maps_shrink_with_valid_padding_and_layer_parameters_add_up():
         [2, 2, 64],
         [256],
     )
-    layers = describe_layers(make_cnn(5))
+    layers = describe_layers(keras_model(cnn(5)))
     assert sum(layer["params"] for layer in layers) == CNN_PARAMS[5]
 
 
@@ -246,16 +250,12 @@ def test_a_builders_baseline_is_refused_only_with_convolution_or_pooling(tmp_pat
 
 
 def test_baseline_layers_match_the_hand_formulas():
-    from analysis.models import describe_layers, make_baseline
-
-    assert describe_layers(make_baseline()) == synthetic.baseline_layers()
+    assert describe_layers(keras_model(BASELINE)) == synthetic.baseline_layers()
 
 
 @pytest.mark.parametrize("kernel_size", COURSE_KERNEL_SIZES)
 def test_cnn_layers_match_the_hand_formulas(kernel_size):
     """conv: filters x (k*k*inputs + 1); dense: units x (inputs + 1); 'valid' convs take k - 1, pools halve (floor)."""
-    from analysis.models import describe_layers, make_cnn
-
-    model = make_cnn(kernel_size)
+    model = keras_model(cnn(kernel_size))
     assert describe_layers(model) == synthetic.cnn_layers(kernel_size)
     assert model.count_params() == sum(layer["params"] for layer in synthetic.cnn_layers(kernel_size))

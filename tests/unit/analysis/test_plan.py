@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.cache import ResultCache
-from analysis.design import DEFAULT_KERNEL_SIZES, Design, Experiment, kernel_design
+from analysis.design import Design, Experiment, kernel_design
 from analysis.fits import TrainingSettings
 from analysis.plan import TrainedModels, collect_models, design_fits, main_model_fit, plan_models
 from analysis.workers import run_fits
@@ -79,7 +79,6 @@ def test_the_plan_is_the_baseline_the_main_cnn_and_the_sweep():
     # The main CNN (3x3) is trained whether or not the sweep includes it, once, second.
     assert [spec.name for spec in plan_models(kernel_design((9, 1)))] == ["baseline", "cnn_k3", "cnn_k1", "cnn_k9"]
     assert [spec.name for spec in plan_models(kernel_design((5, 3)))] == ["baseline", "cnn_k3", "cnn_k5"]
-    assert DEFAULT_KERNEL_SIZES == (3, 5, 7)
     # Another variable: the variants are named after it, and the main CNN is its width 1 variant.
     widths = Design(experiment=Experiment("width", (0.5, 1, 2)))
     assert [spec.name for spec in plan_models(widths)] == ["baseline", "cnn_width_1", "cnn_width_0_5", "cnn_width_2"]

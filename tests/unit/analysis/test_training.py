@@ -48,7 +48,7 @@ def test_result_reports_the_models_own_numbers(tiny_npz):
     dataset = load_dataset(tiny_npz)
     result = train_and_evaluate(BASELINE, dataset, TrainingSettings(epochs=1, seed=1))
     assert result.params == BASELINE_PARAMS
-    # Test loss and accuracy are checked against Keras's own evaluate in tests/test_oracles.py.
+    # Test loss and accuracy are checked against Keras's own evaluate below (test_test_loss_and_accuracy_...).
     assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert [layer["name"] for layer in result.layers] == ["image", "flatten", "hidden", "probabilities"]
 

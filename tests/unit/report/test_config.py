@@ -107,3 +107,33 @@ def test_the_command_line_written_back_reproduces_the_build(tmp_path):
     assert resolve_config(project=pooling).as_command_line(shareable=True) == (
         "cnn-report build --config cnn-report.toml --out report.pdf --epochs 10 --batch-size 32 --seed 42 --seeds 3 --lang en"
     )
+
+
+def test_the_warnings_are_those_of_the_networks_trained(tmp_path):
+    """--kernel-sizes replaces the file's values, and the warnings follow: a 1×1 kernel leaves 28×28×64 for the dense layer.
+
+    By hand: conv 1×1×64 + 64 = 128, dense 50,176×100 + 100 = 5,017,700, output 100×10 + 10 = 1,010; 5,018,838 in all.
+    """
+    wide = (
+        '[models.cnn]\nlayers = [{ type = "conv", filters = 64, kernel = 3 }, { type = "flatten" },'
+        ' { type = "dense", units = 100 }]\n[experiment]\nvary = "kernel"\nvalues = [%s]\n'
+    )
+    (tmp_path / "warns").mkdir()
+    (tmp_path / "fits").mkdir()
+    warns, fits = project(tmp_path / "warns", wide % "1, 3"), project(tmp_path / "fits", wide % "3, 5")
+    assert [len(resolve_config(project=file).design.warnings) for file in (warns, fits)] == [1, 0]
+    assert "[experiment] kernel = 1 has 5,018,838 parameters" in resolve_config(project=warns).design.warnings[0]
+    assert resolve_config({"kernel_sizes": (3, 5)}, project=warns).design.warnings == ()
+    [warning] = resolve_config({"kernel_sizes": (1, 5)}, project=fits).design.warnings
+    assert "[experiment] kernel = 1 has 5,018,838 parameters" in warning
+
+
+def test_only_the_resolver_makes_a_config_with_a_field_per_option():
+    from dataclasses import MISSING, fields
+
+    from report.config import BuildConfig
+    from report.options import BUILD_OPTIONS
+
+    names = [field.name for field in fields(BuildConfig)]
+    assert names == [option.name for option in BUILD_OPTIONS if option.name != "config_file"] + ["project", "design"]
+    assert all(field.default is MISSING and field.default_factory is MISSING for field in fields(BuildConfig))

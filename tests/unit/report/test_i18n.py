@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from analysis.errors import RenderError, SageMakerError
 from report import i18n
 from report.cli import main
-from report.config import BuildConfig
+from report.config import resolve_config
 from report.i18n import LANGUAGES, load_catalog, number_format, translator
 from report.render import format_percent_spread, make_environment
 from report.sagemaker.job import parse_hyperparameters
@@ -155,8 +155,8 @@ def test_spanish_numbers_use_a_decimal_comma_and_no_break_spaces():
 
 
 def test_language_is_part_of_the_command_line():
-    assert BuildConfig(lang="es").as_command_line().endswith("--lang es")
-    assert BuildConfig().as_command_line().endswith("--lang en")
+    assert resolve_config({"lang": "es"}).as_command_line().endswith("--lang es")
+    assert resolve_config().as_command_line().endswith("--lang en")
 
 
 def test_unknown_language_is_a_usage_error_naming_the_option():
@@ -167,6 +167,6 @@ def test_unknown_language_is_a_usage_error_naming_the_option():
 
 def test_sagemaker_hyperparameter_sets_the_language():
     assert parse_hyperparameters({"lang": "es"}) == {"lang": "es"}
-    # The same words as the command line's --lang: one option, one set of choices.
-    with pytest.raises(SageMakerError, match="lang='fr': 'fr' is not one of 'en', 'es'"):
+    # The choices are the command line's --lang's, named in a hyperparameter's words.
+    with pytest.raises(SageMakerError, match="lang='fr': unknown report language; choose one of en, es"):
         parse_hyperparameters({"lang": "fr"})

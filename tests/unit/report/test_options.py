@@ -48,7 +48,8 @@ def test_kernel_sizes_are_read_the_same_from_every_source(text, sizes):
         (" , ", "no kernel size given, e.g. 3,5,7"),
         ("3,0", "kernel size 0 is not a whole number of at least 1"),
         ("-1", "kernel size -1 is not a whole number of at least 1"),
-        ([3, True], "is not a comma-separated list of integers"),
+        ([3, True], "kernel size true is not a whole number of at least 1"),
+        ([3.0], "kernel size 3.0 is not a whole number of at least 1"),  # as [experiment] values refuses it
     ],
 )
 def test_a_kernel_size_no_experiment_takes_is_refused_everywhere_in_the_same_words(value, message):
@@ -86,7 +87,7 @@ def test_values_are_converted_by_the_options_own_types(name, value, from_text, e
         # A job's text that is not of the option's type.
         ("epochs", "three", True, "expected a whole number"),
         ("force", "maybe", True, "expected true or false"),
-        # The limits, written once: click's words wherever the value came from.
+        # The limits, written once, in click's words (a job's hyperparameters say them in their own).
         ("epochs", 0, False, "0 is not in the range x>=1"),
         ("limit_train", "5", True, "5 is not in the range x>=20"),
         ("lang", "fr", True, "'fr' is not one of 'en', 'es'"),
@@ -98,7 +99,7 @@ def test_a_value_that_does_not_fit_its_option_says_why(name, value, from_text, m
     assert str(caught.value) == message
 
 
-def parse_kernel_sizes(value):
+def read_kernel_sizes(value):
     """``--kernel-sizes`` (or ``[build] kernel_sizes``) as the build reads it."""
     return convert(FILE_OPTIONS["kernel_sizes"], value)
 
@@ -106,14 +107,14 @@ def parse_kernel_sizes(value):
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=8))
 def test_kernel_sizes_parse_sorted_and_once_each(sizes):
     expected = tuple(sorted(set(sizes)))
-    assert parse_kernel_sizes(",".join(map(str, sizes))) == expected
-    assert parse_kernel_sizes([str(size) for size in sizes]) == expected
-    assert parse_kernel_sizes(" , ".join(map(str, sizes)) + ",") == expected
+    assert read_kernel_sizes(",".join(map(str, sizes))) == expected
+    assert read_kernel_sizes([str(size) for size in sizes]) == expected
+    assert read_kernel_sizes(" , ".join(map(str, sizes)) + ",") == expected
 
 
 @given(st.lists(st.integers(-3, 12), min_size=1, max_size=4).filter(lambda sizes: min(sizes) < 1))
 def test_kernel_sizes_below_one_are_named(sizes):
     first = next(size for size in sizes if size < 1)
     with pytest.raises(ValueError) as caught:
-        parse_kernel_sizes(",".join(map(str, sizes)))
+        read_kernel_sizes(",".join(map(str, sizes)))
     assert f"kernel size {first} is not a whole number of at least 1" in str(caught.value)

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import report.outputs
 from analysis.data import load_dataset
-from report.config import BuildConfig, resolve_config
+from report.config import resolve_config
 from report.outputs import report_key
 
 
 def test_a_finished_report_is_not_reused_across_onednn_settings(monkeypatch, tiny_npz):
     # Its numbers come from models trained with or without oneDNN, so the report's key follows the setting too.
-    config, dataset = BuildConfig(out=tiny_npz.parent / "r.pdf"), load_dataset(tiny_npz)
+    config, dataset = resolve_config({"out": tiny_npz.parent / "r.pdf"}), load_dataset(tiny_npz)
     key = report_key(config, dataset)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert report_key(config, dataset) != key

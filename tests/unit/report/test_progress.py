@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.fits import Fit, FitResult, TrainingSettings
+from analysis.fits import Fit, FitResult, ModelSpec, TrainingSettings
 from report.progress import PlainProgress, TimeLeft, format_duration
 
 from course import BASELINE, cnn
@@ -64,6 +64,20 @@ def test_time_left_comes_from_the_epochs_timed_so_far():
     # B: one 30 s epoch left from t=30, plus the 1 s of evaluation seen for the baseline. C: 2 x 1 s + 1 s, from t=21.
     assert estimate.seconds(30.0) == pytest.approx(31.0)
     assert estimate.seconds(200.0) == 0.0  # overdue is not negative
+
+
+def test_a_model_not_yet_timed_is_estimated_from_its_own_architecture():
+    """A CNN variant takes a timed CNN's rate, whatever its name (a student's main CNN is plain "cnn")."""
+    student_cnn = Fit(ModelSpec("cnn", cnn(3).network), SETTINGS)
+    for untimed in (Fit(cnn(5), SETTINGS), student_cnn):
+        estimate = TimeLeft()
+        estimate.plan([A, B, untimed], jobs=1, n_train=1000)
+        estimate.epoch(A, 2, 10.0, 0.0)  # the baseline: 10 s per epoch
+        estimate.epoch(B, 2, 40.0, 0.0)  # the CNN: 40 s per epoch
+        estimate.finish(A, 0.0)
+        estimate.finish(B, 0.0)
+        # Two epochs at the CNN's 40 s, not the baseline's 10 s nor the mean of both.
+        assert estimate.seconds(0.0) == pytest.approx(80.0)
 
 
 def test_plain_lines_name_each_fit_its_epochs_and_the_time_left():

@@ -20,6 +20,9 @@ def test_init_writes_a_project_that_changes_nothing_and_never_overwrites(tmp_pat
     for option in build_command.params:
         if option.name != "config_file":
             assert f"# {option.name} = " in text, option.name  # every build option, commented out
+    # Each with its --help line and its default, as TOML.
+    assert "# epochs: Training epochs per model.\n# epochs = 10\n" in text
+    assert '# lang: Language of the report: en (English) or es (Spanish).\n# lang = "en"\n' in text
     project = load_project(folder / "cnn-report.toml")
     assert set(project.notes) == set(SECTIONS) and not project.report.has_title_page and not project.build
     # Run again after the student wrote something: nothing is overwritten.

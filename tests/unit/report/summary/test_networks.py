@@ -18,8 +18,6 @@ import synthetic
 from course import BASELINE_PARAMS, CNN_PARAMS
 from synthetic import Scenario
 
-approx = pytest.approx
-
 # The course's CNN with its first conv/pool stage only: conv1, pool1, flatten, hidden.
 ONE_CONV_CNN = replace(DEFAULT_CNN, layers=DEFAULT_CNN.layers[:2] + DEFAULT_CNN.layers[4:])
 
