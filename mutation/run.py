@@ -18,6 +18,7 @@ survivor is unexplained, 2 when the run itself fails.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -156,12 +157,16 @@ def main() -> int:
 
     targets = {path: functions for path, functions in TARGETS.items() if not options.only or options.only in path}
     if options.function:
-        # A module whose every function is a target ("*") takes the names as given; the others keep those they list.
+        # Each target keeps the names it lists, or, where every function is a target ("*"), those it defines.
         targets = {
-            path: tuple(options.function) if functions == "*" else tuple(f for f in functions if f in options.function)
+            path: tuple(f for f in options.function if f in (_functions_in(path) if functions == "*" else functions))
             for path, functions in targets.items()
         }
         targets = {path: functions for path, functions in targets.items() if functions}
+        unknown = sorted(set(options.function) - {f for functions in targets.values() for f in functions})
+        if unknown:
+            print(f"--function {', '.join(unknown)}: no target function of that name", file=sys.stderr)
+            return 2
     if not targets:
         print(
             f"no target matches --only {options.only!r} and --function {options.function}; targets: {', '.join(TARGETS)}",
@@ -261,6 +266,12 @@ def _configure(pyproject: Path, targets: dict) -> None:
         raise SystemExit("pyproject.toml already has a [tool.mutmut] section; mutation/run.py writes its own")
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     pyproject.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _functions_in(path: str) -> set[str]:
+    """The names of the functions and methods ``path`` defines."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    return {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
 def _name_glob(path: str, function: str) -> str:

@@ -72,8 +72,6 @@ def summarize_environment(command_line: str, stage_seconds: dict[str, float], jo
         "training_threads": training_threads(),
         "jobs": jobs,
         "stage_seconds": dict(stage_seconds),
-        # The libraries in alphabetical order, case aside, as the appendix lists them.
-        "versions_sorted": sorted(
-            ([name, version] for name, version in versions.items()), key=lambda row: row[0].lower()
-        ),
+        # The libraries in alphabetical order, as the appendix lists them (their names are all lower case).
+        "versions_sorted": [[name, version] for name, version in sorted(versions.items())],
     }

@@ -25,7 +25,6 @@ def summarize_experiment(trained: TrainedModels, models: dict) -> dict:
     fastest = min(range(len(variants)), key=lambda index: (variants[index]["train_seconds"], -index))
     ordered = design.experiment.variable.ordered
     names = [[feature_map["name"] for feature_map in variant["feature_maps"]] for variant in variants]
-    tried = next((variant for variant in variants if variant["is_main"]), None)
     return {
         "vary": design.experiment.vary,
         "values": list(design.experiment.values),
@@ -51,9 +50,9 @@ def summarize_experiment(trained: TrainedModels, models: dict) -> dict:
         "slowest_seconds": variants[slowest]["train_seconds"],
         "fastest_seconds": variants[fastest]["train_seconds"],
         # Whether the main CNN is one of the variants (its row is then the same fits), and its own value of the
-        # variable: the variant's where it is one; None where its layers do not share one value (its name is "cnn").
-        "main_tried": tried is not None,
-        "main_value": tried["value"] if tried is not None else main_value(design.cnn, design.experiment.vary),
+        # variable; None where its layers do not share one value (its name is then "cnn").
+        "main_tried": any(variant["is_main"] for variant in variants),
+        "main_value": main_value(design.cnn, design.experiment.vary),
         "several_variants": len(variants) > 1,
         # A kernel experiment over three sizes; with the course's networks (networks.default), the subtitle says so.
         "three_kernel_sizes": design.experiment.vary == "kernel" and len(variants) == 3,

@@ -82,6 +82,16 @@ def test_the_plan_is_the_baseline_the_main_cnn_and_the_sweep():
     # Another variable: the variants are named after it, and the main CNN is its width 1 variant.
     widths = Design(experiment=Experiment("width", (0.5, 1, 2)))
     assert [spec.name for spec in plan_models(widths)] == ["baseline", "cnn_width_1", "cnn_width_0_5", "cnn_width_2"]
+    # Each model carries its (variable, value), so that nothing decodes a name; the baseline has none, and neither
+    # has a main CNN that is no row of the experiment (max pooling, where the values are avg and none).
+    assert [spec.variant for spec in plan_models(widths)] == [None, ("width", 1), ("width", 0.5), ("width", 2)]
+    pooling = Design(experiment=Experiment("pooling", ("avg", "none")))
+    assert [(spec.name, spec.variant) for spec in plan_models(pooling)] == [
+        ("baseline", None),
+        ("cnn_pooling_max", None),
+        ("cnn_pooling_avg", ("pooling", "avg")),
+        ("cnn_pooling_none", ("pooling", "none")),
+    ]
 
 
 def test_trained_models_find_the_baseline_and_the_main_cnn(dataset):

@@ -99,6 +99,7 @@ def test_two_seeds_give_a_spread_everywhere():
     assert summary["models"]["cnn_k3"]["test_accuracy_std"] == approx(np.std([0.99, 0.992], ddof=1))
     assert summary["probes"]["translation"]["models"]["cnn_k3"]["std"] == [0.0] * 7  # the same curve for both seeds
     assert summary["comparison"]["gain_beyond_spread"] is not None
+    assert summary["settings"]["several_seeds"] is True  # two are several: the text speaks of a mean over seeds
 
 
 def test_several_seeds_and_training_set_sizes(summary):
@@ -114,6 +115,10 @@ def test_several_seeds_and_training_set_sizes(summary):
         cnn_permuted=(42,),
         efficiency={},
     )
+    # One smaller training set besides the full one is already a trend of two sizes.
+    two_sizes = synthetic.build(Scenario(efficiency={1000: ((150, 150, 150), (80, 80, 80))})).summary()
+    assert two_sizes["probes"]["data_efficiency"]["sizes"] == [1000, 54000]
+    assert two_sizes["probes"]["data_efficiency"]["single_size"] is False
     summary = synthetic.build(one).summary()
     assert summary["settings"]["several_seeds"] is False
     assert (
@@ -122,8 +127,10 @@ def test_several_seeds_and_training_set_sizes(summary):
     )
 
 
-def test_the_library_versions_are_listed_alphabetically_case_aside(summary):
+def test_the_library_versions_are_listed_alphabetically(summary):
     environment = summary["environment"]
     names = [name for name, _version in environment["versions_sorted"]]
+    # Distribution names in lower case, so that plain order is the dictionary's.
+    assert all(name == name.lower() for name in names)
     assert sorted(names, key=str.lower) == names and set(names) == set(environment["versions"])
     assert all(environment["versions"][name] == version for name, version in environment["versions_sorted"])

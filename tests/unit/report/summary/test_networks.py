@@ -137,3 +137,33 @@ def test_a_cnn_with_one_conv_layer_stacks_none_and_shows_one_layers_maps():
     assert cnn["stacked_convs"] is False and cnn["last_map"] == [13, 13, 32] and cnn["conv_positions"] == {"conv1": 676}
     inside = summary["probes"]["inside"]
     assert inside["layers"] == ["conv1"] and inside["two_layers"] is False
+
+
+def test_a_builders_maps_need_not_be_square():
+    """A builder may use a 3×5 kernel: conv1's positions are its output's height × width, 26 × 24, not 24 × 24."""
+    builder = Builder(
+        path=Path("/student/cnn.py"),
+        function="make_cnn",
+        label="cnn.py:make_cnn",
+        sha256="0" * 64,
+        keywords=(("kernel", 3),),
+    )
+    built = synthetic.build(Scenario())
+    design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
+    layers = [dict(layer) for layer in synthetic.cnn_layers(3)]
+    layers[1]["output_shape"] = [26, 24, 32]  # conv1 with a 3×5 kernel, 'valid'
+    models = dict(built.trained.models)
+    models["cnn_k3"] = replace(
+        models["cnn_k3"], fits=tuple(replace(fit, layers=layers) for fit in models["cnn_k3"].fits)
+    )
+    summary = replace(built, trained=replace(built.trained, design=design, models=models)).summary()
+    assert summary["networks"]["cnn"]["conv_positions"]["conv1"] == 26 * 24
+
+
+def test_a_cnn_whose_only_map_is_its_first_layers_hands_that_map_on():
+    """conv1 then flatten: the dense head receives conv1's 26×26×32 map (the input's own map is not one)."""
+    conv_then_dense = replace(DEFAULT_CNN, layers=DEFAULT_CNN.layers[:1] + DEFAULT_CNN.layers[4:])
+    networks = synthetic.build(
+        Scenario(vary="width", kernels={1: (12, 10, 8), 2: (9, 8, 7)}, cnn=conv_then_dense)
+    ).summary()["networks"]
+    assert networks["cnn"]["last_map"] == [26, 26, 32] and networks["baseline"]["last_map"] is None
