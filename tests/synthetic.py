@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.builder import Builder
 from analysis.data import Dataset
 from analysis.design import Design, Experiment, main_value
 from analysis.eda import describe_dataset
@@ -190,6 +191,16 @@ class Scenario:
         return replace(self, **changes)
 
 
+# A student's builder function as the design records it (its main CNN's kernel is 3); no file stands behind it.
+STAND_IN_BUILDER = Builder(
+    path=Path("/student/cnn.py"),
+    function="make_cnn",
+    label="cnn.py:make_cnn",
+    sha256="0" * 64,
+    keywords=(("kernel", 3),),
+)
+
+
 @dataclass(frozen=True)
 class Built:
     """The objects a build hands to ``summarize()``."""
@@ -198,6 +209,11 @@ class Built:
     trained: TrainedModels
     probes: ProbeResults
     settings: TrainingSettings
+
+    def with_builder_cnn(self) -> Built:
+        """This build with its CNN made by :data:`STAND_IN_BUILDER`: its layers are then the trained model's."""
+        design = replace(self.trained.design, cnn=Network("cnn", builder=STAND_IN_BUILDER))
+        return replace(self, trained=replace(self.trained, design=design))
 
     def summary(self, lang: str = "en") -> dict:
         return summarize(

@@ -21,6 +21,19 @@ from synthetic import Scenario
 
 
 @pytest.fixture
+def oblong_conv1(monkeypatch) -> None:
+    """The kernel-size CNNs' layers as Keras builds them, but conv1's map 26 × 24: a builder's 3 × 5 kernel, 'valid'."""
+    square = synthetic.cnn_layers
+
+    def oblong(kernel_size):
+        layers = square(kernel_size)
+        layers[1] = {**layers[1], "output_shape": [26, 24, 32]}
+        return layers
+
+    monkeypatch.setattr(synthetic, "cnn_layers", oblong)
+
+
+@pytest.fixture
 def summary() -> dict:
     # Built afresh for each test (it takes milliseconds): mutation testing (mutation/run.py) runs only the tests that
     # call a mutated function, and a module-wide fixture would hide that every test here calls summarize().

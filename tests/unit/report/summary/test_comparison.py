@@ -7,13 +7,10 @@ conftest.py), not by the code's formulas.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from analysis.builder import Builder
 from analysis.fits import ModelFits
-from analysis.layers import Network
 
 import synthetic
 from course import BASELINE_PARAMS, CNN_PARAMS
@@ -93,26 +90,9 @@ def test_the_most_helped_digit_is_the_one_whose_mistakes_went():
     assert summary["models"]["baseline"]["top_confusions"] == [{"true": 8, "predicted": 9, "count": 30}]
 
 
-def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(monkeypatch):
+def test_a_builders_first_conv_layer_counts_its_positions_as_height_times_width(oblong_conv1):
     """A builder may use a kernel that is not square: conv1's positions are its output's height × width, not width²."""
-    square = synthetic.cnn_layers
-
-    def oblong(kernel_size):
-        layers = square(kernel_size)
-        layers[1] = {**layers[1], "output_shape": [26, 24, 32]}  # a 3 × 5 kernel on 28 × 28, 'valid'
-        return layers
-
-    monkeypatch.setattr(synthetic, "cnn_layers", oblong)
-    builder = Builder(
-        path=Path("/student/cnn.py"),
-        function="make_cnn",
-        label="cnn.py:make_cnn",
-        sha256="0" * 64,
-        keywords=(("kernel", 3),),
-    )
-    built = synthetic.build(Scenario())
-    design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
-    summary = replace(built, trained=replace(built.trained, design=design)).summary()
+    summary = synthetic.build(Scenario()).with_builder_cnn().summary()
     comparison = summary["comparison"]
     assert comparison["conv1_positions"] == 26 * 24
     assert comparison["dense_equivalent_weights"] == 28 * 28 * 26 * 24 * 32

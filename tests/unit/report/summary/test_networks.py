@@ -7,12 +7,10 @@ conftest.py), not by the code's formulas.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from analysis.builder import Builder
-from analysis.layers import DEFAULT_CNN, Network
+from analysis.layers import DEFAULT_CNN
 
 import synthetic
 from course import BASELINE_PARAMS, CNN_PARAMS
@@ -92,16 +90,7 @@ def test_networks_block_of_a_students_cnn(pools, pooling):
 
 def test_a_builders_cnn_is_described_by_the_model_keras_built():
     """A network from a builder function has no layer specs: its layers and parameters are the trained model's."""
-    builder = Builder(
-        path=Path("/student/cnn.py"),
-        function="make_cnn",
-        label="cnn.py:make_cnn",
-        sha256="0" * 64,
-        keywords=(("kernel", 3),),
-    )
-    built = synthetic.build(Scenario(params={"cnn_k3": 123_456}))
-    design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
-    summary = replace(built, trained=replace(built.trained, design=design)).summary()
+    summary = synthetic.build(Scenario(params={"cnn_k3": 123_456})).with_builder_cnn().summary()
     cnn = summary["networks"]["cnn"]
     assert (cnn["name"], cnn["builder"], cnn["params"], cnn["custom"]) == ("cnn_k3", "cnn.py:make_cnn", 123_456, True)
     assert cnn["conv_layers"] == ["conv1", "conv2"] and cnn["pooling"] == "max" and cnn["receptive_field"] is None
@@ -139,24 +128,9 @@ def test_a_cnn_with_one_conv_layer_stacks_none_and_shows_one_layers_maps():
     assert inside["layers"] == ["conv1"] and inside["two_layers"] is False
 
 
-def test_a_builders_maps_need_not_be_square():
+def test_a_builders_maps_need_not_be_square(oblong_conv1):
     """A builder may use a 3×5 kernel: conv1's positions are its output's height × width, 26 × 24, not 24 × 24."""
-    builder = Builder(
-        path=Path("/student/cnn.py"),
-        function="make_cnn",
-        label="cnn.py:make_cnn",
-        sha256="0" * 64,
-        keywords=(("kernel", 3),),
-    )
-    built = synthetic.build(Scenario())
-    design = replace(built.trained.design, cnn=Network("cnn", builder=builder))
-    layers = [dict(layer) for layer in synthetic.cnn_layers(3)]
-    layers[1]["output_shape"] = [26, 24, 32]  # conv1 with a 3×5 kernel, 'valid'
-    models = dict(built.trained.models)
-    models["cnn_k3"] = replace(
-        models["cnn_k3"], fits=tuple(replace(fit, layers=layers) for fit in models["cnn_k3"].fits)
-    )
-    summary = replace(built, trained=replace(built.trained, design=design, models=models)).summary()
+    summary = synthetic.build(Scenario()).with_builder_cnn().summary()
     assert summary["networks"]["cnn"]["conv_positions"]["conv1"] == 26 * 24
 
 
