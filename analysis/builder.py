@@ -24,7 +24,7 @@ class Builder:
 
     path: Path  # absolute
     function: str
-    label: str  # as written in the project file, for messages
+    label: str  # "file.py:function" as written in the project file (an absolute path made relative), for messages
     sha256: str  # of the file's bytes: a changed file is a new model
     # The function's keyword parameters and their default values (None: no default), read from its source.
     keywords: tuple[tuple[str, object], ...] = ()
@@ -62,6 +62,10 @@ def read_builder(value: object, place: str, folder: Path) -> Builder:
             f"{place} = {toml(value)}: {path.name} defines no function {function!r} at its top level"
             + (f"; it defines {', '.join(functions)}" if functions else "")
         )
+    if Path(file_part).expanduser().is_absolute():
+        # Named from the project folder, as a relative path would be: the label reaches report.json, which may be
+        # handed in, and must not say where its author keeps their files.
+        value = f"{path.relative_to(folder.resolve()).as_posix()}:{function}"
     return Builder(
         path=path,
         function=function,

@@ -131,7 +131,9 @@ def describe_machine() -> dict[str, str | int]:
         "cpu_count": os.cpu_count() or 0,
         "instruction_set": isa["name"],
         "instruction_set_description": isa["description"],
-        "python_executable": sys.executable,
+        # On SageMaker, the instance type (AWS's training toolkit sets it); elsewhere None. Never a local path:
+        # report.json may be handed in.
+        "instance_type": os.environ.get("SM_CURRENT_INSTANCE_TYPE") or None,
     }
 
 

@@ -1,4 +1,5 @@
-"""The build, top to bottom: settings -> data -> EDA -> notes checked -> fits -> summary -> figures -> HTML -> PDF.
+"""The build, top to bottom: settings -> previous report -> data -> EDA -> notes checked -> fits -> summary (and
+what changed since the previous report) -> figures -> HTML -> PDF.
 
 Everything is computed before anything is written (report/outputs.py writes
 the three files atomically, together), so a failed or interrupted build never
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from analysis.cache import ResultCache
 from analysis.data import Dataset, load_dataset, resolve_data_path
@@ -22,9 +24,23 @@ from analysis.plan import collect_models, design_fits, main_model_fit
 from analysis.probes import collect_probes, probe_fits, transformed_sha256
 from analysis.runner import cached_result, fit_key
 from analysis.workers import run_fits
+from report.changes import compare_reports
 from report.config import BuildConfig
-from report.outputs import BuildOutputs, check_output_path, keep_report, report_key, restore_report, write_report
+from report.history import extended, history_path, read_history, write_history
+from report.outputs import (
+    BuildOutputs,
+    check_output_path,
+    keep_report,
+    report_files,
+    report_key,
+    restore_report,
+    write_report,
+)
+from report.previous import previous_report
 from report.progress import BuildProgress
+
+if TYPE_CHECKING:
+    from report.figures import Figures
 
 # The stages timed before the HTML is rendered: report.json's environment.stage_seconds as the notes see it.
 STAGES_BEFORE_HTML = ("data", "eda", "training", "figures")
@@ -34,6 +50,8 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
     """Build the report described by ``config`` and write its PDF, HTML and JSON."""
     progress = progress or BuildProgress()
     check_output_path(config.out)
+    # Read before anything is written: by default it is the report this build replaces.
+    previous = previous_report(config, progress)
     cache = ResultCache(config.resolved_cache_dir, on_warning=progress.warning)
     cache.prepare()
     timer = _StageTimer(progress)
@@ -51,7 +69,7 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
 
     main_fit = main_model_fit(config.training, config.seed_list, config.design)
     model_path = cache.model_path(fit_key(main_fit.spec, main_fit.settings, dataset.sha256))
-    key = report_key(config, dataset)
+    key = report_key(config, dataset, previous)
     if not config.force:
         reused = restore_report(cache, key, config, model_path, progress)
         if reused is not None:
@@ -106,7 +124,11 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
         config.as_command_line(shareable=True),
         timer.seconds,
         jobs=jobs,
+        project=config.project.record() if config.project is not None else None,
     )
+    summary["changes"] = compare_reports(previous, summary) if previous is not None else None
+    history_file = history_path(config.resolved_cache_dir, config.out)
+    summary["history"] = extended(read_history(history_file, progress.warning), summary)
     with timer.stage("figures", "Drawing figures"):
         figures = make_figures(dataset, eda, trained, summary, lang=config.lang)
 
@@ -124,10 +146,30 @@ def build(config: BuildConfig, progress: BuildProgress | None = None) -> BuildOu
         render_error = error
     summary["environment"]["stage_seconds"] = dict(timer.seconds)
     files = write_report(config, summary, html, pdf)
+    write_history(history_file, summary["history"], progress.warning)
     if render_error is not None:
         raise render_error
     keep_report(cache, key, files)
+    _keep_unchanged(config, dataset, cache, summary, figures)
     return BuildOutputs(pdf=config.out, html=config.html_path, json=config.json_path, summary=summary, model=model_path)
+
+
+def _keep_unchanged(config: BuildConfig, dataset: Dataset, cache: ResultCache, summary: dict, figures: Figures) -> None:
+    """Keep the report the next build writes if nothing changes: this one, compared with itself.
+
+    Its "What changed" section is gone and its appendix says it is the same as
+    this report. Rendered now, while the figures are at hand, so that a rebuild
+    with nothing changed writes it from the cache instead of rendering again.
+    """
+    from report.render import render_html, render_pdf
+
+    unchanged = {**summary, "changes": compare_reports(summary, summary)}
+    html = render_html(unchanged, figures, lang=config.lang, project=config.project)
+    try:
+        pdf = render_pdf(html)
+    except RenderError:
+        return  # the report itself was written; only the shortcut for the next build is lost
+    keep_report(cache, report_key(config, dataset, unchanged), report_files(unchanged, html, pdf))
 
 
 def plan_fits(config: BuildConfig, n_train: int) -> list[Fit]:
@@ -157,6 +199,7 @@ def check_notes(config: BuildConfig, dataset: Dataset, eda: EdaResults) -> None:
         config.lang,
         config.as_command_line(shareable=True),
         {stage: 0.0 for stage in STAGES_BEFORE_HTML},
+        project=config.project.record() if config.project is not None else None,
     )
     blank = Image("data:,", 1, 1)
     render_html(shape, Figures(**{field.name: blank for field in fields(Figures)}), config.lang, config.project)

@@ -18,8 +18,11 @@ from click.core import ParameterSource
 from analysis import show_tensorflow_logs
 from analysis.errors import OptionError, ProjectError, ReportError
 from report.build import build as run_build
+from report.change_views import FAIL_ON, FORMATS, fails, view
+from report.changes import compare_reports, read_report
 from report.config import resolve_config
-from report.options import BUILD_OPTIONS, PROJECT_FILE_NAME
+from report.notify import notify as notify_topic
+from report.options import BUILD_OPTIONS, PROJECT_FILE_NAME, SnsTopic
 from report.progress import key_numbers, make_progress
 from report.project import Project, find_project_file, load_project
 from report.sagemaker.aws_requests import AwsRequests, open_session
@@ -89,7 +92,8 @@ def main(debug: bool) -> None:
 
     Run `cnn-report build` to train the models and write the report as PDF,
     HTML and JSON; `cnn-report init` to make the report your own (your name,
-    your course, your words).
+    your course, your words); `cnn-report compare OLD NEW` to see what changed
+    between two reports.
     """
     if debug:
         show_tensorflow_logs()
@@ -120,6 +124,9 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
             outputs = run_build(config, progress) if job is None else run_training_job(job, config, model, progress)
             # A pipeline's one-model step fills the cache and writes no report.
             if outputs is not None:
+                if config.notify is not None:
+                    # Only when a conclusion flipped or a metric moved beyond seed noise; a failure is a warning.
+                    notify_topic(config.notify, outputs.summary, progress)
                 progress.summary(
                     [outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started
                 )
@@ -160,6 +167,34 @@ def init(folder: Path) -> None:
         f"Next: edit {folder / PROJECT_FILE_NAME} and the notes, then run `cnn-report build`"
         + (f" in {folder}" if folder != Path(".") else "")
     )
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, json for the changes block itself.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=None,
+    help="Exit 1 when a conclusion flipped (flip), a metric moved beyond seed noise or a conclusion flipped "
+    "(change), or anything changed (any). Default: exit 0 whatever changed.",
+)
+def compare(old: Path, new: Path, output_format: str, fail_on: str | None) -> None:
+    """Show what changed from the report OLD to the report NEW (each a report.json or the folder holding one)."""
+    before, after = read_report(old), read_report(new)
+    changes = compare_reports(before, after)
+    # Coloured for a terminal; click.echo drops the colour anywhere else.
+    click.echo(view(changes, before, after, output_format, color=True))
+    if fails(changes, fail_on):
+        raise click.exceptions.Exit(1)
 
 
 @main.group()
@@ -208,6 +243,14 @@ def _launch_options(command):
             show_default=True,
             help="Stop a job that runs longer than this.",
         ),
+        click.option(
+            "--notify",
+            type=SnsTopic(),
+            default=None,
+            metavar="TOPIC_ARN",
+            help="An Amazon SNS topic the report job tells when a conclusion flipped or a metric moved beyond "
+            "seed noise since the last report under --bucket (the role needs sns:Publish on it).",
+        ),
         click.option("--dry-run", is_flag=True, help="Print every AWS request as JSON and send none."),
         click.option(
             "--config",
@@ -249,6 +292,7 @@ def sagemaker_run(
     data: str | None,
     hyperparameters: tuple[str, ...],
     max_hours: float,
+    notify: str | None,
     dry_run: bool,
     config_file: Path | None,
     job_name: str | None,
@@ -267,6 +311,7 @@ def sagemaker_run(
         hyperparameters,
         max_hours,
         project=_project(config_file),
+        notify=notify,
     )
     aws = AwsRequests(session, dry_run=dry_run)
 
@@ -306,6 +351,7 @@ def sagemaker_schedule(
     data: str | None,
     hyperparameters: tuple[str, ...],
     max_hours: float,
+    notify: str | None,
     dry_run: bool,
     config_file: Path | None,
     expression: str | None,
@@ -332,6 +378,7 @@ def sagemaker_schedule(
         hyperparameters,
         max_hours,
         project=_project(config_file),
+        notify=notify,
     )
     pipeline_arn = schedule_report(
         aws, launch, name, expression, scheduler_role or role, timezone=timezone, parallel=parallel, data=data

@@ -50,6 +50,11 @@ class BuildConfig:
     # the machine's cores and memory (analysis.workers.default_jobs). The
     # numbers are the same for every value.
     jobs: int | None
+    # The previous report to compare with (a path or an s3:// prefix); None: the report.json at ``out``.
+    compare: str | None
+    no_compare: bool
+    # The Amazon SNS topic told when a conclusion flipped or a metric moved beyond seed noise (report/notify.py).
+    notify: str | None
     project: Project | None
     # The networks and the experiment this build trains (the project's, or the course's), --kernel-sizes applied.
     design: Design

@@ -138,6 +138,10 @@ class NumberFormat:
         """0.041612 -> '0.0416' (es: '0,0416')."""
         return self._number(value, digits)
 
+    def change(self, value: float, digits: int = 4) -> str:
+        """A signed difference of decimals: -0.0031 -> '−0.0031' (es: '−0,0031'), 0.002 -> '+0.0020'."""
+        return self._number(value, digits, sign=True)
+
     def ratio(self, value: float | None, digits: int = 1) -> str:
         """2.345 -> '2.3×' (es: '2,3×'); 'n/a' when there is no ratio."""
         return self.not_available if value is None else self._number(value, digits) + "×"
@@ -174,6 +178,7 @@ class NumberFormat:
             "points",
             "integer",
             "decimal",
+            "change",
             "ratio",
             "seconds",
             "percent_spread",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import click
@@ -78,6 +79,46 @@ class KernelSizes(click.ParamType):
         return tuple(sorted(set(sizes)))
 
 
+class ReportSource(click.ParamType):
+    """A previous report: a local path (checked when read, before any training) or an ``s3://`` prefix."""
+
+    name = "report"
+
+    def convert(self, value, parameter, context) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail("expected a report.json, a folder holding one, or s3://bucket/prefix/", parameter, context)
+        return value
+
+
+# arn:<partition>:sns:<region>:<account>:<topic>; a standard topic's name is 1-256 letters, digits, - and _.
+SNS_TOPIC_ARN = re.compile(r"arn:aws[-a-z]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}")
+
+
+class SnsTopic(click.ParamType):
+    """An Amazon SNS standard topic's ARN, the shape checked here; whether it exists is AWS's to say."""
+
+    name = "topic ARN"
+
+    def convert(self, value, parameter, context) -> str:
+        example = "arn:aws:sns:us-east-1:123456789012:cnn-report"
+        if not isinstance(value, str):
+            self.fail(f"expected an SNS topic ARN in quotes, e.g. {example}", parameter, context)
+        if value.endswith(".fifo"):
+            self.fail(
+                f"{value!r} is a FIFO topic; cnn-report publishes to a standard topic (one without .fifo)",
+                parameter,
+                context,
+            )
+        if not SNS_TOPIC_ARN.fullmatch(value):
+            self.fail(
+                f"{value!r} is not an SNS topic ARN; expected arn:aws:sns:<region>:<12-digit account>:<topic name>, "
+                f"e.g. {example}",
+                parameter,
+                context,
+            )
+        return value
+
+
 class Language(click.Choice):
     """The report's language: one of :data:`report.i18n.LANGUAGES`."""
 
@@ -138,7 +179,8 @@ def _build_options() -> list[click.Parameter]:
             ["--cache-dir"],
             type=click.Path(path_type=Path, file_okay=False),
             default=None,
-            help=f"Where finished results are kept. Default: {default_cache_dir()}.",
+            # Written the same on every machine: `cnn-report init` copies it into a project file that may be handed in.
+            help="Where finished results are kept. Default: $XDG_CACHE_HOME/cnn-report, else ~/.cache/cnn-report.",
         ),
         BuildOption(["--force"], is_flag=True, help="Retrain everything, ignoring (and refreshing) the cache."),
         BuildOption(["--quiet", "-q"], is_flag=True, in_job=False, help="Print nothing but errors."),
@@ -155,6 +197,22 @@ def _build_options() -> list[click.Parameter]:
             default=None,
             help="Train this many models at once, each in its own process on one CPU; the numbers are the same "
             "for any value. Default: one per CPU, as far as memory allows (1.2 GiB each). 1: all in this process.",
+        ),
+        BuildOption(
+            ["--compare"],
+            type=ReportSource(),
+            default=None,
+            help="The report to compare this one with: a report.json or a folder holding one (in a SageMaker job, "
+            "s3://bucket/prefix/ whose newest report). Default: the report.json already at --out, if any.",
+        ),
+        BuildOption(["--no-compare"], is_flag=True, help='Compare with no previous report: no "What changed" section.'),
+        BuildOption(
+            ["--notify"],
+            type=SnsTopic(),
+            default=None,
+            metavar="TOPIC_ARN",
+            help="Publish the comparison to this Amazon SNS topic when a conclusion flipped or a metric moved "
+            "beyond seed noise (needs boto3 and sns:Publish; a failure to publish is a warning).",
         ),
         BuildOption(
             ["--config", "config_file"],

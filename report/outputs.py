@@ -20,6 +20,7 @@ from analysis.data import Dataset
 from analysis.environment import library_versions, training_environment
 from analysis.errors import OutputError
 from analysis.files import write_atomically
+from report.changes import comparable_digest
 from report.config import BuildConfig
 from report.progress import BuildProgress
 from report.source import source_digest
@@ -53,10 +54,16 @@ def check_output_path(out: Path) -> None:
 
 def write_report(config: BuildConfig, summary: dict, html: str, pdf: bytes | None) -> dict[str, bytes]:
     """Write report.json, then the HTML, then the PDF (when there is one); returns what was written, by suffix."""
+    files = report_files(summary, html, pdf)
+    _write_files(config, files)
+    return files
+
+
+def report_files(summary: dict, html: str, pdf: bytes | None) -> dict[str, bytes]:
+    """A report's files as written, by suffix: report.json, the HTML and (when there is one) the PDF."""
     files = {".json": (json.dumps(summary, indent=2) + "\n").encode("utf-8"), ".html": html.encode("utf-8")}
     if pdf is not None:
         files[".pdf"] = pdf
-    _write_files(config, files)
     return files
 
 
@@ -72,8 +79,9 @@ def _write_files(config: BuildConfig, files: dict[str, bytes]) -> None:
             ) from None
 
 
-def report_key(config: BuildConfig, dataset: Dataset) -> str:
-    """Everything a finished report depends on: data, settings, libraries, and the code that computes and renders it."""
+def report_key(config: BuildConfig, dataset: Dataset, previous: dict | None = None) -> str:
+    """Everything a finished report depends on: data, settings, libraries, the code that computes and renders it,
+    and the report it is compared with (``previous``), all but that one's times."""
     return "report-" + make_key(
         {
             "data_sha256": dataset.sha256,
@@ -90,6 +98,9 @@ def report_key(config: BuildConfig, dataset: Dataset) -> str:
             "code": source_digest(),
             # The title block's metadata, the notes' text and their images' bytes: an edit renders anew, from cached models.
             "project": config.project.fingerprint() if config.project is not None else None,
+            # The "What changed" section: a rebuild with nothing changed compares with the report it replaces,
+            # which differs from the one the kept report was compared with; the one after that reuses it.
+            "previous": comparable_digest(previous) if previous is not None else None,
         }
     )
 

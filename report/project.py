@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import hashlib
+import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,7 @@ import click
 from analysis.design import Design, read_design
 from analysis.errors import ProjectError
 from report import notes as notes_module
-from report.options import FILE_OPTIONS, PROJECT_FILE_NAME, convert
+from report.options import FILE_OPTIONS, PROJECT_FILE_NAME, ReportSource, convert
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,6 +126,23 @@ class Project:
         return sorted(
             {path.resolve() for path in files}, key=lambda path: path.relative_to(self.folder.resolve()).as_posix()
         )
+
+    def record(self) -> dict:
+        """What report.json keeps of the project: a digest of the title page and of each note, never their text.
+
+        Enough for ``cnn-report compare`` to say which notes changed; nothing
+        that names a folder, since report.json may be handed in.
+        """
+        notes = self.fingerprint()["notes"]
+        return {
+            "title_page": _sha256(json.dumps(self.report.to_dict(), sort_keys=True).encode("utf-8"))[:16],
+            "notes": {
+                section: _sha256(
+                    json.dumps([note["mode"], note["sha256"], sorted(note["images"].values())]).encode("utf-8")
+                )[:16]
+                for section, note in notes.items()
+            },
+        }
 
     def fingerprint(self) -> dict:
         """Everything of the project a finished report depends on: metadata, the notes' text, the images' bytes."""
@@ -236,6 +254,8 @@ def _read_build(reader: _Reader, table: dict) -> dict[str, object]:
             reader.fail("build", name, value, str(error))
         if isinstance(option.type, click.Path) and converted is not None:
             converted = reader.relative(converted)
+        elif isinstance(option.type, ReportSource) and not str(converted).startswith("s3://"):
+            converted = str(reader.relative(converted))
         values[name] = converted
     return values
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +22,8 @@ settings.register_profile("mutation", deadline=None, derandomize=True, database=
 settings.load_profile(os.environ.get("CNN_REPORT_HYPOTHESIS_PROFILE", "default"))
 
 SYSTEM_TESTS = Path(__file__).resolve().parent / "system"
+REPORT_SCHEMA = PROJECT_DIR / "docs" / "report.schema.json"
+_SCHEMA_PROBLEMS = pytest.StashKey[list]()
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -128,3 +131,59 @@ def project_copy(tmp_path, monkeypatch) -> Path:
 
     monkeypatch.setattr(report.outputs, "source_digest", lambda: source_digest(root))
     return root
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own clean-up of the base folder
+def pytest_sessionfinish(session) -> None:
+    """Fail the run if a report a build wrote during it (report.json, ...) does not satisfy docs/report.schema.json.
+
+    Under pytest-xdist the main process checks, not the workers: a worker's exit status does not reach the run's,
+    and every worker's base folder (popen-gw0, ...) and the shared builds (shared-builds/) are inside the main
+    process's base folder. Without xdist that folder holds everything too.
+    """
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker
+    base = getattr(getattr(session.config, "_tmp_path_factory", None), "_basetemp", None)
+    if base is None or not base.is_dir():
+        return  # no test asked for a temporary folder (and asking now would make, or empty, one)
+    problems = report_schema_problems(base)
+    if problems:
+        session.config.stash[_SCHEMA_PROBLEMS] = problems
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    problems = config.stash.get(_SCHEMA_PROBLEMS, [])
+    if problems:
+        terminalreporter.section(f"report.json against {REPORT_SCHEMA.relative_to(PROJECT_DIR)}", red=True)
+        for problem in problems:
+            terminalreporter.line(problem, red=True)
+
+
+def report_schema_problems(folder: Path) -> list[str]:
+    """Each way a report a build wrote under ``folder`` breaks docs/report.schema.json, as "file: where: why".
+
+    A build writes ``name.json`` and ``name.html`` together (report/outputs.py; the cache and a SageMaker job's
+    output keep them together too): a JSON file beside its HTML is a report. A report.json alone is a test's own,
+    written to feed ``cnn-report compare`` (tests/reports.py: only the fields it reads, some broken on purpose).
+    Left out too: JSON that is no report at all (no models and environment, as ``cnn-report compare`` tells them),
+    such as the stand-in output of a SageMaker job that never ran.
+    """
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads(REPORT_SCHEMA.read_text(encoding="utf-8")))
+    problems = []
+    for path in sorted(folder.rglob("*.json")):
+        if not path.with_suffix(".html").is_file():
+            continue
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            problems.append(f"{path}: not JSON ({error})")
+            continue
+        if not (isinstance(report, dict) and "models" in report and "environment" in report):
+            continue
+        for error in validator.iter_errors(report):
+            where = "/".join(map(str, error.absolute_path)) or "(top level)"
+            problems.append(f"{path}: {where}: {error.message[:300]}")
+    return problems

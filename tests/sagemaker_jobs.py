@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 
 from report.sagemaker.aws_requests import AwsRequests
@@ -55,6 +56,24 @@ def put_job_output(session, job_name: str) -> None:
 
 def operations(requests: AwsRequests) -> list[str]:
     return [entry["operation"] for entry in requests.log]
+
+
+def invalid_requests(entries: list[dict]) -> list[str]:
+    """What botocore's own service models (shipped with it, read offline) find wrong in recorded requests: a
+    member missing, unknown or of the wrong type; none for requests AWS would take as written."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    session = botocore.session.get_session()
+    problems = []
+    for entry in entries:
+        operation = session.get_service_model(entry["service"]).operation_model(entry["operation"])
+        # botocore fills an idempotency token (CreatePipeline's ClientRequestToken) itself, before it validates.
+        tokens = {name: str(uuid.uuid4()) for name in operation.idempotent_members if name not in entry["params"]}
+        found = ParamValidator().validate({**entry["params"], **tokens}, operation.input_shape)
+        if found.has_errors():
+            problems.append(f"{entry['service']} {entry['operation']}: {found.generate_report()}")
+    return problems
 
 
 def make_job_root(tmp_path: Path, data: Path, hyperparameters: dict | None) -> Path:

@@ -22,8 +22,8 @@ tick labels included, and models are called by their names (report.labels).
 
 One module per part of the report: :mod:`~report.figures.data` (the data
 section), :mod:`~report.figures.comparison` (baseline versus CNN),
-:mod:`~report.figures.experiment`, :mod:`~report.figures.probes` and
-:mod:`~report.figures.inside`; :mod:`~report.figures.svg` turns a drawing into
+:mod:`~report.figures.experiment`, :mod:`~report.figures.probes`,
+:mod:`~report.figures.inside` and :mod:`~report.figures.history` (what changed); :mod:`~report.figures.svg` turns a drawing into
 an :class:`Image` and :mod:`~report.figures.mosaic` tiles pixel images.
 """
 
@@ -39,7 +39,7 @@ matplotlib.use("Agg")
 from analysis.data import Dataset  # noqa: E402
 from analysis.eda import EdaResults  # noqa: E402
 from analysis.plan import TrainedModels  # noqa: E402
-from report.figures import comparison, data, experiment, inside, probes  # noqa: E402
+from report.figures import comparison, data, experiment, history, inside, probes  # noqa: E402
 from report.figures.style import ModelLooks, styled  # noqa: E402
 from report.figures.svg import Image  # noqa: E402
 from report.i18n import number_format, translator  # noqa: E402
@@ -65,6 +65,8 @@ class Figures:
     parameter_efficiency: Image
     filters: Image
     feature_maps: Image
+    # Only once there are two builds to compare (report.json's history).
+    history: Image | None = None
 
     def by_name(self) -> dict[str, Image]:
         """The figures by field name, for the template."""
@@ -101,4 +103,7 @@ def make_figures(dataset: Dataset, eda: EdaResults, trained: TrainedModels, summ
             feature_maps=inside.plot_feature_maps(
                 dataset, main.probes["feature_maps"], summary["probes"]["inside"]["layers"], _
             ),
+            history=history.plot_history(summary["history"], _, numbers)
+            if len(summary.get("history") or ()) > 1
+            else None,
         )

@@ -6,6 +6,9 @@ sends nothing: the record is the dry run's output, so what a dry run shows is
 exactly what a real run sends. Requests that depend on what exists (upload
 only if absent, create or update) are preceded by the read that decides, and
 carry a ``when`` saying on what they depend; a dry run lists both branches.
+A dry run also lists what the training job itself will ask of AWS (read the
+last report, keep the history, tell the ``--notify`` topic), with a ``when``
+that starts "inside"; those go out from the job, as its role, never from here.
 
 boto3 and botocore are imported only when a command needs them, so that the
 rest of cnn-report, and bad input, never pay for them.
@@ -62,6 +65,11 @@ class AwsRequests:
         if self.dry_run:
             return None
         return self._call(service, operation, params, missing_ok=True)
+
+    def by_the_job(self, service: str, operation: str, params: dict, when: str) -> None:
+        """A request the training job sends itself, as its role: listed in a dry run, never sent from here."""
+        if self.dry_run:
+            self.log.append({"service": service, "operation": operation, "params": params, "when": when})
 
     def to_json(self) -> str:
         """The recorded requests as JSON."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from analysis.design import Design
 from analysis.errors import SageMakerError
 from report.config import resolve_config
+from report.options import JOB_OPTIONS, convert
 from report.project import Project
 from report.sagemaker.job import MODEL_HYPERPARAMETER, parse_hyperparameters
 
@@ -66,6 +67,8 @@ class Launch:
     max_runtime_seconds: int = int(DEFAULT_MAX_HOURS * 3600)
     # The student's project (--config): its networks, notes and images travel with the code into every job.
     project: Project | None = None
+    # The SNS topic the report job tells when a conclusion flipped or a metric moved beyond seed noise (--notify).
+    notify: str | None = None
 
     @property
     def partition(self) -> str:
@@ -83,6 +86,14 @@ def check_role_arn(role: str, option: str = "--role") -> str:
             f"{option} {role!r} is not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>"
         )
     return role
+
+
+def check_topic_arn(topic: str, option: str = "--notify") -> str:
+    """An SNS topic's ARN, checked by the ``notify`` build option's own type (the job checks it the same way)."""
+    try:
+        return convert(JOB_OPTIONS["notify"], topic)
+    except ValueError as error:
+        raise SageMakerError(f"{option}: {error}") from None
 
 
 def parse_bucket(uri: str) -> S3Location:

@@ -19,7 +19,7 @@ from pathlib import Path
 from analysis.errors import SageMakerError
 from analysis.plan import plan_models
 from report.sagemaker.checks import Launch
-from report.sagemaker.job import MODEL_HYPERPARAMETER
+from report.sagemaker.job import MODEL_HYPERPARAMETER, parse_hyperparameters
 from report.sagemaker.staging import ENTRY_SCRIPT
 
 IMAGE_TABLE = Path(__file__).with_name("images.json")
@@ -28,6 +28,11 @@ IMAGE_TABLE = Path(__file__).with_name("images.json")
 TENSORFLOW_IMAGE_TAG = "2.19.0-cpu-py312"
 CHANNEL = "training"
 CHECKPOINT_DIR = "/opt/ml/checkpoints"
+# The folders under the prefix: the results cache (synced with CHECKPOINT_DIR), the report jobs' outputs (each
+# <job name>/output/output.tar.gz, where the next report job finds the last report) and the --parallel steps'.
+CACHE = "cache"
+REPORTS = "reports"
+STEPS = "steps"
 PIPELINE_SCHEMA_VERSION = "2020-12-01"
 # The container's log level (Python's logging.INFO), as AWS's SDK sends it.
 _CONTAINER_LOG_LEVEL = 20
@@ -68,7 +73,7 @@ def training_job_request(
     launch: Launch,
     source_uri: str,
     data_uri: str,
-    output: str = "reports",
+    output: str = REPORTS,
     extra_hyperparameters: Mapping[str, str] | None = None,
 ) -> dict:
     """A CreateTrainingJob request, less the job's name, for a job that runs ``cnn-report build``.
@@ -110,8 +115,34 @@ def training_job_request(
         "OutputDataConfig": {"S3OutputPath": launch.location.uri(output)},
         "ResourceConfig": {"InstanceType": launch.instance_type, "InstanceCount": 1, "VolumeSizeInGB": 10},
         "StoppingCondition": {"MaxRuntimeInSeconds": launch.max_runtime_seconds},
-        "CheckpointConfig": {"S3Uri": launch.location.uri("cache"), "LocalPath": CHECKPOINT_DIR},
+        "CheckpointConfig": {"S3Uri": launch.location.uri(CACHE), "LocalPath": CHECKPOINT_DIR},
     }
+
+
+def report_job_request(launch: Launch, source_uri: str, data_uri: str) -> dict:
+    """The CreateTrainingJob request, less the job's name, of a job that builds the report (not a --parallel step)."""
+    return training_job_request(launch, source_uri, data_uri, REPORTS, report_hyperparameters(launch))
+
+
+def report_hyperparameters(launch: Launch) -> dict[str, str]:
+    """What only a report job is given: the reports to compare with, and the topic to tell (``--notify``).
+
+    The job compares its report with the newest under the prefix's ``reports/``
+    (:mod:`report.sagemaker.previous`), unless ``-H compare=...`` names
+    another or ``-H no-compare=true`` none.
+    """
+    given = parse_hyperparameters(launch.hyperparameters)
+    extra = {}
+    if "compare" not in given and not given.get("no_compare"):
+        extra["compare"] = reports_uri(launch)
+    if launch.notify is not None:
+        extra["notify"] = launch.notify
+    return extra
+
+
+def reports_uri(launch: Launch) -> str:
+    """Where the report jobs leave their outputs, one folder per job: ``s3://bucket/prefix/reports/``."""
+    return launch.location.uri(REPORTS) + "/"
 
 
 def pipeline_definition(launch: Launch, source_uri: str, data_uri: str, parallel: bool = False) -> dict:
@@ -127,12 +158,12 @@ def pipeline_definition(launch: Launch, source_uri: str, data_uri: str, parallel
     if parallel:
         # One step per model of the student's design (the project's networks and experiment, or the course's).
         for spec in plan_models(launch.design):
-            arguments = training_job_request(launch, source_uri, data_uri, "steps", {MODEL_HYPERPARAMETER: spec.name})
+            arguments = training_job_request(launch, source_uri, data_uri, STEPS, {MODEL_HYPERPARAMETER: spec.name})
             steps.append({"Name": f"Train-{spec.name}", "Type": "Training", "Arguments": arguments})
     report_step = {
         "Name": "BuildReport",
         "Type": "Training",
-        "Arguments": training_job_request(launch, source_uri, data_uri),
+        "Arguments": report_job_request(launch, source_uri, data_uri),
     }
     if steps:
         report_step["DependsOn"] = [step["Name"] for step in steps]

@@ -11,7 +11,9 @@ Scheduler schedule that starts it, created or updated in place.
 Every input is checked before the first request (:mod:`report.sagemaker.checks`).
 Every request goes through :class:`~report.sagemaker.aws_requests.AwsRequests`,
 which records it and, in a dry run, sends nothing: the record is the dry run's
-output.
+output. A dry run also lists what the report job will ask of AWS itself
+(:func:`list_job_requests`): the last report under ``reports/``, which it
+compares with, the history its cache keeps, and the ``--notify`` topic.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analysis.errors import SageMakerError
+from report.config import resolve_config
+from report.history import history_path
+from report.notify import SUBJECT_FLIPPED
 from report.project import Project
 from report.sagemaker.aws_requests import AwsRequests
 from report.sagemaker.checks import (
@@ -39,11 +44,22 @@ from report.sagemaker.checks import (
     check_name,
     check_role_arn,
     check_schedule_expression,
+    check_topic_arn,
     job_design,
     parse_bucket,
     parse_hyperparameters_option,
 )
-from report.sagemaker.definitions import default_image, pipeline_definition, training_job_request
+from report.sagemaker.definitions import (
+    CACHE,
+    CHECKPOINT_DIR,
+    REPORTS,
+    default_image,
+    pipeline_definition,
+    report_hyperparameters,
+    report_job_request,
+)
+from report.sagemaker.job import DEFAULT_ROOT, parse_hyperparameters
+from report.sagemaker.previous import ARCHIVE, split_prefix
 from report.sagemaker.staging import SourcePackage, stage_data, stage_source
 
 DEFAULT_NAME = "cnn-report"
@@ -60,6 +76,7 @@ def make_launch(
     hyperparameters: tuple[str, ...] = (),
     max_hours: float = DEFAULT_MAX_HOURS,
     project: Project | None = None,
+    notify: str | None = None,
 ) -> Launch:
     """Check every setting shared by ``run`` and ``schedule``; raise :class:`SageMakerError` on the first bad one."""
     check_role_arn(role)
@@ -67,6 +84,10 @@ def make_launch(
     check_instance_type(instance_type)
     check_max_hours(max_hours)
     checked = parse_hyperparameters_option(hyperparameters)
+    if notify is not None:
+        check_topic_arn(notify)
+        if checked.get("notify", notify) != notify:
+            raise SageMakerError(f"--notify {notify} and -H notify={checked['notify']} differ; give one of them")
     if not region:
         raise SageMakerError("no AWS region: pass --region, or set AWS_DEFAULT_REGION or a region in ~/.aws/config")
     return Launch(
@@ -79,6 +100,7 @@ def make_launch(
         hyperparameters=checked,
         max_runtime_seconds=int(max_hours * 3600),
         project=project,
+        notify=notify,
     )
 
 
@@ -112,8 +134,9 @@ def run_report_job(
         aws.send(
             "sagemaker",
             "CreateTrainingJob",
-            {"TrainingJobName": job_name, **training_job_request(launch, source_uri, data_uri)},
+            {"TrainingJobName": job_name, **report_job_request(launch, source_uri, data_uri)},
         )
+    list_job_requests(aws, launch, "the job")
     echo(
         f"{'Would start' if aws.dry_run else 'Started'} training job {job_name} ({launch.instance_type}) in {launch.region}"
     )
@@ -163,7 +186,7 @@ def download_report(
     aws: AwsRequests, job: dict | None, job_name: str, location: S3Location, out_dir: Path
 ) -> list[Path]:
     """Fetch the job's output archive and unpack report.pdf, .html and .json into ``out_dir``."""
-    output_path = job["OutputDataConfig"]["S3OutputPath"] if job else location.uri("reports")
+    output_path = job["OutputDataConfig"]["S3OutputPath"] if job else location.uri(REPORTS)
     match = S3_URI.match(output_path.rstrip("/") + f"/{job_name}/output/output.tar.gz")
     answer = aws.send(
         "s3",
@@ -244,7 +267,58 @@ def schedule_report(
         aws.send("scheduler", "CreateSchedule", schedule, when="if GetSchedule finds none")
     if aws.dry_run or existing is not None:
         aws.send("scheduler", "UpdateSchedule", schedule, when="if GetSchedule finds it")
+    list_job_requests(aws, launch, "each run's BuildReport job")
     return pipeline_arn
+
+
+def list_job_requests(aws: AwsRequests, launch: Launch, job: str) -> None:
+    """In a dry run, what the report ``job`` itself asks of AWS, as ``--role``: the last report, the history, SNS.
+
+    The job's settings are resolved as the job resolves them (the project's
+    [build], then its hyperparameters), so the list is what it will do.
+    """
+    if not aws.dry_run:
+        return
+    settings = parse_hyperparameters({**launch.hyperparameters, **report_hyperparameters(launch)})
+    config = resolve_config(settings, project=launch.project)
+    before = f"inside {job}, before its report is written"
+    if not config.no_compare and config.compare is not None and config.compare.startswith("s3://"):
+        bucket, prefix = split_prefix(config.compare)
+        aws.by_the_job(
+            "s3",
+            "ListObjectsV2",
+            {"Bucket": bucket, "Prefix": prefix},
+            when=f"{before}: the newest <job name>/{ARCHIVE} there is the report it compares with",
+        )
+        aws.by_the_job(
+            "s3",
+            "GetObject",
+            {"Bucket": bucket, "Key": f"{prefix}<newest job name>/{ARCHIVE}"},
+            when=f"{before}: its report.json (or the one before, if it holds none) is the previous report",
+        )
+    # The job's history of headline numbers is kept in its cache, SageMaker's checkpoint folder, synced with S3.
+    history = history_path(Path(CHECKPOINT_DIR), DEFAULT_ROOT / "output" / "data" / "report.pdf")
+    aws.by_the_job(
+        "s3",
+        "PutObject",
+        {
+            "Bucket": launch.location.bucket,
+            "Key": launch.location.key(CACHE, *history.relative_to(CHECKPOINT_DIR).parts),
+            "Body": f"<the report's history: each build's headline numbers, as JSON, from {history}>",
+        },
+        when=f"inside {job}: SageMaker's checkpoint sync uploads it",
+    )
+    if config.notify is not None:
+        aws.by_the_job(
+            "sns",
+            "Publish",
+            {
+                "TopicArn": config.notify,
+                "Subject": SUBJECT_FLIPPED,
+                "Message": "<what changed since the previous report, as `cnn-report compare` prints it>",
+            },
+            when=f"inside {job}, when a conclusion flipped or a metric moved beyond seed noise (Subject: which)",
+        )
 
 
 def delete_schedule(aws: AwsRequests, name: str) -> None:

@@ -28,6 +28,7 @@ from analysis.probes import (
     probed_models,
 )
 from analysis.shapes import layer_shapes
+from report.history import extended
 from report.summary.document import summarize
 
 
@@ -40,8 +41,13 @@ def summarize_plan(
     lang: str,
     command_line: str,
     stage_seconds: dict[str, float],
+    project: dict | None = None,
 ) -> dict:
-    """The report.json this build will write, with stand-in numbers for everything training measures."""
+    """The report.json this build will write, with stand-in numbers for everything training measures.
+
+    Its comparison with a previous report is left out (``changes`` is None, as in a first build): a note must read
+    the same with or without one. Its history is this report's entry alone.
+    """
     specs = plan_models(design)
     models = {
         spec.name: ModelFits(
@@ -58,7 +64,10 @@ def summarize_plan(
         by_training_size={size: {name: models[name] for name in probed} for size in sizes},
         fixed_order=models["baseline"],
     )
-    return summarize(dataset, eda, trained, probes, settings, lang, command_line, stage_seconds)
+    report = summarize(dataset, eda, trained, probes, settings, lang, command_line, stage_seconds, project=project)
+    report["changes"] = None
+    report["history"] = extended([], report)
+    return report
 
 
 def _stand_in_result(

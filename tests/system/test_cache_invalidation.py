@@ -51,8 +51,14 @@ def test_template_and_code_edits_render_again_from_cached_models_and_force_train
     assert all(model["cached"] for model in first["models"].values())
     assert _model_entries(cache) == trained
 
-    # Nothing changed: the finished report comes back as it was, and no model is touched.
-    assert build() == first
+    # Nothing changed: the finished report comes back from the cache (the same generation time: not summarised
+    # again), compared with the one it replaces, itself: no "What changed" section, and no model is touched.
+    second = build()
+    assert first["changes"] is None and second["changes"]["nothing_changed"] is True
+    assert {key: value for key, value in second.items() if key != "changes"} == {
+        key: value for key, value in first.items() if key != "changes"
+    }
+    assert build() == second
     assert _model_entries(cache) == trained
 
     # A template edit: rendered again, from the cached models.

@@ -21,6 +21,7 @@ from analysis.eda import describe_dataset
 from report.cli import main
 from report.config import resolve_config
 from report.i18n import number_format
+from report.project import load_project
 from report.summary import summarize_plan
 from report.summary.models import TOP_CONFUSIONS
 
@@ -118,6 +119,7 @@ def test_the_stand_in_report_has_the_structure_of_the_real_one(student):
         "en",
         config.as_command_line(),
         {stage: 0.0 for stage in stages},
+        project=load_project(student["file"]).record(),
     )
     real_stages = real["environment"].pop("stage_seconds")
     assert set(plan["environment"].pop("stage_seconds")) == set(stages) < set(real_stages)

@@ -34,6 +34,15 @@ def test_the_function_and_its_keywords_are_read_from_the_source(tmp_path):
     assert builder.keywords == (("kernel", 3), ("width", None), ("rate", 0.25), ("**", None))
 
 
+def test_a_builder_named_by_its_absolute_path_is_labelled_from_the_project_folder(tmp_path):
+    """The label reaches report.json, which may be handed in: it must not say where the student keeps their files."""
+    (tmp_path / "nets").mkdir()
+    path = write_builder(tmp_path / "nets", GOOD_BUILDER)
+    builder = read_builder(f"{path}:make_model", "place", tmp_path)
+    assert (builder.label, builder.path) == ("nets/my_net.py:make_model", path)
+    assert read_builder("nets/my_net.py:make_model", "place", tmp_path) == builder
+
+
 def test_the_builder_files_content_is_in_the_description(tmp_path):
     path = write_builder(tmp_path, GOOD_BUILDER)
     before = read_network({"builder": "my_net.py:make_model"}, "cnn", WHERE, tmp_path).describe()

@@ -205,6 +205,9 @@ def test_every_build_option_is_a_build_key_with_the_command_lines_limits(tmp_pat
         "quiet",
         "lang",
         "jobs",
+        "compare",
+        "no_compare",
+        "notify",
     ]
     (tmp_path / "cnn-report.toml").write_text("[build]\njobs = 4\n")
     assert build_options(tmp_path)["jobs"] == 4
@@ -215,6 +218,13 @@ def test_every_build_option_is_a_build_key_with_the_command_lines_limits(tmp_pat
     (tmp_path / "cnn-report.toml").write_text('[build]\nconfig_file = "other.toml"\n')
     with pytest.raises(ProjectError, match=r"unknown key in \[build\]: config_file"):
         load_project(tmp_path / "cnn-report.toml")
+
+
+def test_a_previous_report_in_the_file_is_read_relative_to_the_file_and_s3_as_given(tmp_path):
+    (tmp_path / "cnn-report.toml").write_text('[build]\ncompare = "last/report.json"\n')
+    assert build_options(tmp_path)["compare"] == str(tmp_path / "last" / "report.json")
+    (tmp_path / "cnn-report.toml").write_text('[build]\ncompare = "s3://bucket/cnn-report/reports/"\n')
+    assert build_options(tmp_path)["compare"] == "s3://bucket/cnn-report/reports/"
 
 
 # --- The sections a note goes to -----------------------------------------------------------------------------------

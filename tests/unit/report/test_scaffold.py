@@ -3,8 +3,13 @@ writes, never overwriting a file."""
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 from click.testing import CliRunner
 
+from analysis.data import PROJECT_DIR
 from report.cli import build as build_command
 from report.cli import main
 from report.project import SECTIONS, load_project
@@ -31,3 +36,15 @@ def test_init_writes_a_project_that_changes_nothing_and_never_overwrites(tmp_pat
     assert result.exit_code == 0 and "Kept 13 existing file(s)" in result.output
     assert (folder / "notes" / "q1.md").read_text() == "My answer."
     assert (folder / "cnn-report.toml").read_text() == text
+
+
+def test_the_project_file_names_no_folder_of_the_machine(tmp_path):
+    # The file is handed in with the report: its comments (the options' --help) must read the same on every machine.
+    folder = tmp_path / "assignment"
+    result = CliRunner().invoke(main, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    text = (folder / "cnn-report.toml").read_text()
+    folders = [str(Path.home()), str(PROJECT_DIR), str(tmp_path), "/root", "/home/"]
+    folders += [os.environ[name] for name in ("CNN_REPORT_DATA", "XDG_CACHE_HOME") if os.environ.get(name)]
+    assert [name for name in folders if name in text] == []
+    assert [word for word in re.split(r"[\s\"'`()\[\],=]+", text) if word.startswith("/")] == []

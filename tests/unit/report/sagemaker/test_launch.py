@@ -15,7 +15,18 @@ from report.sagemaker.aws_requests import AwsRequests
 from report.sagemaker.launch import delete_schedule, run_report_job, schedule_report
 from report.sagemaker.staging import ENTRY_SCRIPT
 
-from sagemaker_jobs import BUCKET, IMAGE, PROJECT_FILE, REGION, ROLE, SCHEDULER_ROLE, launch, operations, put_job_output
+from sagemaker_jobs import (
+    BUCKET,
+    IMAGE,
+    PROJECT_FILE,
+    REGION,
+    ROLE,
+    SCHEDULER_ROLE,
+    invalid_requests,
+    launch,
+    operations,
+    put_job_output,
+)
 
 
 def test_run_uploads_data_and_code_starts_the_job_and_downloads_the_report(aws, tmp_path, tiny_npz, source):
@@ -55,6 +66,8 @@ def test_run_uploads_data_and_code_starts_the_job_and_downloads_the_report(aws, 
         "sagemaker_container_log_level": "20",
         "cache-dir": '"/opt/ml/checkpoints"',
         "epochs": '"3"',
+        # The report it compares with: the newest that a report job of this prefix left, found by listing.
+        "compare": f'"s3://{BUCKET}/reports-test/reports/"',
     }
     assert job["InputDataConfig"] == [
         {
@@ -216,7 +229,13 @@ def test_cli_dry_run_prints_every_request_and_sends_none(aws, tiny_npz):
         "GetSchedule",
         "CreateSchedule",
         "UpdateSchedule",
+        # What each run's report job asks itself, as the role: the last report, then its history kept in S3.
+        "ListObjectsV2",
+        "GetObject",
+        "PutObject",
     ]
+    assert invalid_requests(requests) == []
+    assert all(entry["when"].startswith("inside each run's BuildReport job") for entry in requests[-3:])
     create = requests[5]["params"]
     assert create["PipelineName"] == "cnn-report"
     assert json.loads(create["PipelineDefinition"])["Steps"][0]["Name"] == "BuildReport"
