@@ -61,6 +61,9 @@ TARGETS: dict[str, tuple[str, ...] | str] = {
         "summarize_epoch_order",
     ),
     "report/summary/spread.py": ("differs_beyond_spread",),
+    "report/summary/claims.py": "*",
+    "report/changes.py": "*",
+    "report/history.py": "*",
     "analysis/plan.py": "*",
     "analysis/runner.py": "*",
     "analysis/training.py": ("split_for_validation", "scale_images", "make_pipelines", "_make_pipeline"),
@@ -84,6 +87,11 @@ TESTS = [
     "tests/unit/analysis/test_shapes.py",
     "tests/unit/analysis/test_design.py",
     "tests/unit/analysis/test_variables.py",
+    "tests/unit/report/test_changes.py",
+    "tests/unit/report/test_history.py",
+    "tests/unit/report/test_change_views.py",
+    "tests/unit/report/test_report_schema.py",
+    "tests/unit/templates/test_changes_wording.py",
 ]
 # Test files deliberately left out: whole builds (tests/system/, minutes per mutant), worker processes, AWS mocks, the
 # real MNIST's files, the command line, the figures (drawn from the summary; no target of theirs). A test file in
@@ -111,6 +119,9 @@ NOT_RUN = [
     "tests/unit/report/test_outline.py",
     "tests/unit/report/test_labels.py",
     "tests/unit/report/test_figures.py",
+    "tests/unit/report/test_compare_command.py",
+    "tests/unit/report/test_previous.py",
+    "tests/unit/report/test_notify.py",
 ]
 # Tests marked slow build whole reports; Hypothesis runs without deadlines (a timing assertion, and mutmut's
 # trampolines slow every call) and derandomised, so that two runs on the same code give the same score.
@@ -252,7 +263,8 @@ def _configure(pyproject: Path, targets: dict) -> None:
     settings = {
         "source_paths": ["analysis/", "report/"],
         "only_mutate": list(targets),
-        "also_copy": ["templates/", "tests/"],
+        # docs/report.schema.json: the tests check every report.json against it.
+        "also_copy": ["templates/", "tests/", "docs/"],
         "pytest_add_cli_args_test_selection": tests,
         "pytest_add_cli_args": PYTEST_ARGUMENTS,
         # Each mutant is tested in a process forked from a server that has imported the tests (TensorFlow included)

@@ -191,6 +191,19 @@ class Scenario:
         return replace(self, **changes)
 
 
+# The default scenario's shape with a single seed: no spread, so no claim "beyond the spread" can be made.
+ONE_SEED = Scenario(
+    seeds=(42,),
+    baseline=(28,),
+    kernels={3: (10,), 5: (13,), 7: (16,)},
+    baseline_loss=(0.095,),
+    cnn_loss=(0.031,),
+    baseline_permuted=(28,),
+    cnn_permuted=(42,),
+    efficiency={1000: ((150,), (80,)), 5000: ((80,), (35,)), 20000: ((45,), (18,))},
+)
+
+
 # A student's builder function as the design records it (its main CNN's kernel is 3); no file stands behind it.
 STAND_IN_BUILDER = Builder(
     path=Path("/student/cnn.py"),

@@ -125,16 +125,7 @@ def test_models_added_and_removed(default):
 
 
 def test_with_one_seed_no_change_can_be_judged():
-    one = Scenario(
-        seeds=(42,),
-        baseline=(30,),
-        kernels={3: (12,), 5: (15,), 7: (18,)},
-        baseline_loss=(0.096,),
-        cnn_loss=(0.032,),
-        baseline_permuted=(31,),
-        cnn_permuted=(45,),
-        efficiency={1000: ((150,), (80,)), 5000: ((80,), (35,)), 20000: ((45,), (18,))},
-    )
+    one = synthetic.ONE_SEED
     before, after = _report(one), _report(one.with_(baseline=(40,)))
     changes = compare_reports(before, after)
     assert _metric(changes, "baseline")["beyond_noise"] is None

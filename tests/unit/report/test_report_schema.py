@@ -29,16 +29,7 @@ from student_project import write_project
 from synthetic import Scenario
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "report.schema.json"
-ONE_SEED = Scenario(
-    seeds=(42,),
-    baseline=(30,),
-    kernels={3: (12,), 5: (15,), 7: (18,)},
-    baseline_loss=(0.096,),
-    cnn_loss=(0.032,),
-    baseline_permuted=(31,),
-    cnn_permuted=(45,),
-    efficiency={1000: ((150,), (80,))},
-)
+ONE_SEED = synthetic.ONE_SEED
 # An absolute path on any system: POSIX, a Windows drive, a UNC share, a home folder by its tilde.
 ABSOLUTE = re.compile(r"^(/|~|[A-Za-z]:[\\/]|\\\\)")
 

@@ -61,16 +61,7 @@ class Case:
     spanish: tuple[str, ...] = ()
 
 
-ONE_SEED = Scenario(
-    seeds=(42,),
-    baseline=(30,),
-    kernels={3: (12,), 5: (15,), 7: (18,)},
-    baseline_loss=(0.096,),
-    cnn_loss=(0.032,),
-    baseline_permuted=(31,),
-    cnn_permuted=(45,),
-    efficiency={1000: ((150,), (80,)), 5000: ((80,), (35,)), 20000: ((45,), (18,))},
-)
+ONE_SEED = synthetic.ONE_SEED
 
 CASES = [
     Case(

@@ -299,16 +299,7 @@ DEFAULT = {
     "little_training": "unsaid",
     "epoch_order": "within",
 }
-SINGLE_SEED = Scenario(
-    seeds=(42,),
-    baseline=(28,),
-    kernels={3: (10,), 5: (13,), 7: (16,)},
-    baseline_loss=(0.095,),
-    cnn_loss=(0.031,),
-    baseline_permuted=(28,),
-    cnn_permuted=(42,),
-    efficiency={1000: ((150,), (80,)), 5000: ((80,), (35,)), 20000: ((45,), (18,))},
-)
+SINGLE_SEED = synthetic.ONE_SEED
 LOSING = Scenario(kernels={3: (50, 48, 46), 5: (15, 13, 11), 7: (18, 16, 14)})
 
 
