@@ -44,3 +44,7 @@ class SageMakerError(ReportError):
 
 class WorkerError(ReportError):
     """A worker process training a fit died (killed, out of memory) before it finished."""
+
+
+class NotebookError(ReportError):
+    """The notebook could not be written or run to the end (``cnn-report notebook``)."""

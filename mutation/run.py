@@ -122,6 +122,7 @@ NOT_RUN = [
     "tests/unit/report/test_compare_command.py",
     "tests/unit/report/test_previous.py",
     "tests/unit/report/test_notify.py",
+    "tests/unit/report/notebook/",
 ]
 # Tests marked slow build whole reports; Hypothesis runs without deadlines (a timing assertion, and mutmut's
 # trampolines slow every call) and derandomised, so that two runs on the same code give the same score.

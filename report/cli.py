@@ -21,6 +21,7 @@ from report.build import build as run_build
 from report.change_views import FAIL_ON, FORMATS, fails, view
 from report.changes import compare_reports, read_report
 from report.config import resolve_config
+from report.notebook import make_notebook_file
 from report.notify import notify as notify_topic
 from report.options import BUILD_OPTIONS, PROJECT_FILE_NAME, SnsTopic
 from report.progress import key_numbers, make_progress
@@ -127,9 +128,12 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
                 if config.notify is not None:
                     # Only when a conclusion flipped or a metric moved beyond seed noise; a failure is a warning.
                     notify_topic(config.notify, outputs.summary, progress)
-                progress.summary(
-                    [outputs.pdf, outputs.html, outputs.json], key_numbers(outputs.summary), time.monotonic() - started
-                )
+                files = [outputs.pdf, outputs.html, outputs.json]
+                if config.notebook:
+                    files.append(
+                        make_notebook_file(config, config.out.with_suffix(".ipynb"), False, warn=progress.warning)
+                    )
+                progress.summary(files, key_numbers(outputs.summary), time.monotonic() - started)
         finally:
             progress.close()
 
@@ -195,6 +199,42 @@ def compare(old: Path, new: Path, output_format: str, fail_on: str | None) -> No
     click.echo(view(changes, before, after, output_format, color=True))
     if fails(changes, fail_on):
         raise click.exceptions.Exit(1)
+
+
+@main.command(
+    params=[option for option in BUILD_OPTIONS if option.name != "out"]
+    + [
+        click.Option(
+            ["--out"],
+            type=click.Path(path_type=Path),
+            default=Path("analysis.ipynb"),
+            show_default=True,
+            help="The notebook to write.",
+        ),
+        click.Option(
+            ["--execute"], is_flag=True, help="Run it first (nbclient), so that it is saved with its outputs."
+        ),
+    ]
+)
+@click.pass_context
+def notebook(context: click.Context, config_file: Path | None, out: Path, execute: bool, **options) -> None:
+    """Write the analysis as a Jupyter notebook that reproduces the report: your networks, experiment and settings.
+
+    It takes the options of `build` (and the project file's [build]), and trains what the report's main models train.
+    """
+    project = _project(config_file)
+    given = {name: value for name, value in given_options(context).items() if name not in ("out", "execute")}
+    config = resolve_config(given, project=project)
+
+    def on_cell(number: int, count: int, first_line: str) -> None:
+        if not config.quiet:
+            click.echo(f"[{number}/{count}] {first_line[:70]}", err=True)
+
+    written = make_notebook_file(
+        config, out, execute, on_cell, warn=lambda message: click.echo(f"Warning: {message}", err=True)
+    )
+    if not config.quiet:
+        click.echo(f"Wrote {written}" + (" (executed)" if execute else ""), err=True)
 
 
 @main.group()

@@ -55,6 +55,8 @@ class BuildConfig:
     no_compare: bool
     # The Amazon SNS topic told when a conclusion flipped or a metric moved beyond seed noise (report/notify.py).
     notify: str | None
+    # Also write the analysis as a notebook, report.ipynb, beside the report.
+    notebook: bool
     project: Project | None
     # The networks and the experiment this build trains (the project's, or the course's), --kernel-sizes applied.
     design: Design

@@ -215,6 +215,12 @@ def _build_options() -> list[click.Parameter]:
             "beyond seed noise (needs boto3 and sns:Publish; a failure to publish is a warning).",
         ),
         BuildOption(
+            ["--notebook"],
+            is_flag=True,
+            help="Also write report.ipynb beside the report: the analysis as a Jupyter notebook that reproduces it "
+            "(not run here; `cnn-report notebook --execute` runs one).",
+        ),
+        BuildOption(
             ["--config", "config_file"],
             type=click.Path(path_type=Path),
             default=None,

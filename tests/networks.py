@@ -60,6 +60,12 @@ def custom_cnn_by_hand(kernel=3, filters=(32, 64), pool="max", padding="same", a
     return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
 
 
+def toml_layer(layer: dict) -> str:
+    """One layer of a spec as a TOML inline table, as a project file writes it."""
+    fields = ", ".join(f"{key} = {value!r}".replace("'", '"') for key, value in layer.items())
+    return "{" + fields + "}"
+
+
 def write_builder(folder: Path, body: str, name: str = "my_net.py") -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(body))

@@ -208,6 +208,7 @@ def test_every_build_option_is_a_build_key_with_the_command_lines_limits(tmp_pat
         "compare",
         "no_compare",
         "notify",
+        "notebook",
     ]
     (tmp_path / "cnn-report.toml").write_text("[build]\njobs = 4\n")
     assert build_options(tmp_path)["jobs"] == 4
