@@ -43,6 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import gc
 import gzip
+import time
 from pathlib import Path
 
 import keras
@@ -140,7 +141,9 @@ def train_and_evaluate(build, seed):
     split_at = int(used * (1.0 - VALIDATION_SPLIT))
     training = make_pipeline(x_train[:split_at], y_train[:split_at], shuffle_seed=seed)
     validation = make_pipeline(x_train[split_at:used], y_train[split_at:used]) if used > split_at else None
+    started = time.perf_counter()
     history = model.fit(training, epochs=EPOCHS, validation_data=validation, shuffle=False, verbose=0)
+    train_seconds = time.perf_counter() - started
     test_images = tf.data.Dataset.from_tensor_slices(scale_images(x_test)).batch(1000)
     probabilities = model.predict(test_images, verbose=0)
     predictions = probabilities.argmax(axis=1)
@@ -149,6 +152,7 @@ def train_and_evaluate(build, seed):
         "params": int(model.count_params()),
         "test_accuracy": float(np.mean(predictions == y_test)),
         "test_loss": float(-np.mean(np.log(np.clip(true_probability, 1e-7, 1.0 - 1e-7)))),
+        "train_seconds": train_seconds,
         "history": {{key: [float(v) for v in values] for key, values in history.history.items()}},
         "predictions": predictions,
     }}
@@ -222,7 +226,7 @@ for name, build in MODELS.items():
     for seed in SEEDS:
         result = train_and_evaluate(build, seed)
         RESULTS[name].append(result)
-        print(f"{{name}}, seed {{seed}}: {_("test accuracy")} {{result['test_accuracy']:.2%}}, {_("test loss")} {{result['test_loss']:.4f}}")"""
+        print(f"{{name}}, seed {{seed}}: {_("test accuracy")} {{result['test_accuracy']:.2%}}, {_("test loss")} {{result['test_loss']:.4f}}, {{result['train_seconds']:.0f}} s")"""
 
 
 def results_table(_: Translate) -> str:
@@ -293,7 +297,8 @@ def numbers_file(_: Translate) -> str:
     return f"""# {_("Every run's test accuracy and loss, exactly, to compare with the report's report.json (models, per_seed).")}
 import json
 
-numbers = {{name: [{{"seed": seed, "test_accuracy": run["test_accuracy"], "test_loss": run["test_loss"]}}
-                  for seed, run in zip(SEEDS, runs)] for name, runs in RESULTS.items()}}
+keys = ("test_accuracy", "test_loss", "train_seconds")
+numbers = {{name: [{{"seed": seed, **{{key: run[key] for key in keys}}}} for seed, run in zip(SEEDS, runs)]
+           for name, runs in RESULTS.items()}}
 Path("notebook-results.json").write_text(json.dumps(numbers, indent=1))
 print({_("written:")!r}, "notebook-results.json")"""

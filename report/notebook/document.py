@@ -17,6 +17,7 @@ import report.notebook.code as code
 from analysis.design import Design
 from report.config import BuildConfig
 from report.i18n import translator
+from report.labels import variable_name
 
 
 def make_notebook(config: BuildConfig, data: str) -> nbformat.NotebookNode:
@@ -109,7 +110,7 @@ def _network_text(design: Design, _) -> str:
     return _(
         "The baseline, the CNN and the experiment's other variants (%(vary)s), built layer by layer in the order the "
         "report builds them: after the same seed they start from the same weights."
-    ) % {"vary": design.experiment.vary}
+    ) % {"vary": variable_name(design.experiment.vary, _)}
 
 
 def _markdown(source: str) -> nbformat.NotebookNode:

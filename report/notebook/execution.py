@@ -8,6 +8,7 @@ never in its place.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,9 @@ def execute_notebook(notebook: nbformat.NotebookNode, folder: Path, on_cell: Cal
         on_cell_start=started,
     )
     try:
-        client.execute()
+        # The kernel process's own log lines (TensorFlow's start-up banners, ipykernel's notices) are not the
+        # notebook's outputs: the cells' outputs are saved in the notebook, the rest is noise on the terminal.
+        client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellExecutionError as error:
         failed = next(
             (
