@@ -43,7 +43,17 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     (root / "model" / "cnn_k3.keras").unlink()
 
     # The report step reads SM_HPS, which the toolkit has already decoded from JSON.
-    hps = json.dumps({"epochs": 1, "limit-train": 200, "kernel-sizes": 3, "seeds": 2, "cache-dir": str(checkpoints)})
+    # notebook: the analysis as report.ipynb, in the job's output beside the report.
+    hps = json.dumps(
+        {
+            "epochs": 1,
+            "limit-train": 200,
+            "kernel-sizes": 3,
+            "seeds": 2,
+            "cache-dir": str(checkpoints),
+            "notebook": True,
+        }
+    )
     report = subprocess.run(
         [*CNN_REPORT, "build"],
         env=job_environment(root, tmp_path, SM_HPS=hps),
@@ -57,6 +67,7 @@ def test_build_in_a_training_job_follows_the_contract(tmp_path, tiny_npz):
     output = root / "output" / "data"
     assert (output / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (output / "report.html").read_text(encoding="utf-8").lower()
+    assert '"nbformat": 4' in (output / "report.ipynb").read_text(encoding="utf-8")
     summary = json.loads((output / "report.json").read_text(encoding="utf-8"))
     assert summary["settings"]["epochs"] == 1
     assert summary["settings"]["limit_train"] == 200
