@@ -66,6 +66,20 @@ def test_no_module_imports_another_in_a_circle():
         visit(module)
 
 
+def test_every_package_is_installed():
+    """A folder of modules missing from pyproject.toml's packages works here (run from the tree) and nowhere else:
+    not in a wheel, not in a SageMaker job."""
+    import tomllib
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("__init__.py")
+    }
+    assert found - declared == set()
+
+
 def test_no_module_is_much_over_400_lines():
     lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
     assert {name: lines for name, lines in lengths.items() if lines > MAX_LINES * TOLERANCE} == {}

@@ -15,6 +15,7 @@ from report.notebook import check_notebook_path
 from report.notebook.document import make_notebook
 from report.project import load_project
 
+from mnist_files import write_idx_folder, write_npz
 from networks import CUSTOM_CNN_LAYERS, GOOD_BUILDER, toml_layer, write_builder
 
 
@@ -115,3 +116,22 @@ def test_papermill_sets_the_parameters(tmp_path):
     for cell in cells[:2]:
         exec(cell.source, namespace)
     assert (namespace["EPOCHS"], namespace["SEEDS"], namespace["BATCH_SIZE"]) == (1, [7], 32)
+
+
+@pytest.mark.parametrize("source", ["npz", "idx", "idx.gz"])
+def test_the_notebook_reads_mnist_as_the_build_does(tmp_path, source):
+    """Its own loader, run on mnist.npz and on a folder of IDX files (gzipped or not), gives the build's arrays."""
+    from analysis.data import load_dataset
+
+    if source == "npz":
+        path = write_npz(tmp_path / "mnist.npz")
+    else:
+        path = write_idx_folder(tmp_path / "idx", compressed=source == "idx.gz")
+    loader = next(
+        cell for cell in _code_cells(make_notebook(resolve_config({}), str(path))) if "def load_mnist" in cell
+    )
+    namespace: dict = {"DATA_PATH": str(path), "np": np, "Path": Path, "gzip": __import__("gzip")}
+    exec(loader, namespace)
+    expected = load_dataset(path)
+    for name in ("x_train", "y_train", "x_test", "y_test"):
+        np.testing.assert_array_equal(namespace[name], getattr(expected, name))
