@@ -192,3 +192,162 @@ def test_read_report_refuses_a_newer_schema(tmp_path, default):
 def test_read_report_names_a_missing_file(tmp_path):
     with pytest.raises(ReportFileError, match="no report.json there"):
         read_report(tmp_path / "nowhere")
+
+
+# --- Each rule on its own (mutation testing found these unchecked) ---------------------------------------------
+
+
+def test_a_setting_or_library_only_one_report_has_is_a_change(default):
+    newer = copy.deepcopy(default)
+    newer["settings"]["new_setting"] = 1
+    newer["environment"]["versions"]["nbformat"] = "5.10"
+    newer["environment"]["versions"]["python"] = "3.99.0"
+    changes = compare_reports(default, newer)
+    assert {"name": "new_setting", "old": None, "new": 1} in changes["settings"]
+    assert {"name": "nbformat", "old": None, "new": "5.10"} in changes["environment"]
+    # Python is named once, as Python, not again among the libraries.
+    assert [item["name"] for item in changes["environment"]].count("python") == 1
+    assert compare_reports(newer, default)["settings"] == [{"name": "new_setting", "old": 1, "new": None}]
+
+
+def test_a_report_without_its_data_block_cannot_compare_the_data(default):
+    older = copy.deepcopy(default)
+    del older["dataset"]
+    changes = compare_reports(older, default)
+    assert changes["not_compared"] == ["data"] and changes["nothing_changed"] is False
+    assert compare_reports(default, copy.deepcopy(default))["not_compared"] == []
+
+
+def test_claims_a_report_holds_are_read_as_written(default):
+    """An autograder reads report.json's claims: the comparison reads the same ones, not its own version of them."""
+    edited = copy.deepcopy(default)
+    edited["claims"]["cnn_overfits_less"]["holds"] = not default["claims"]["cnn_overfits_less"]["holds"]
+    assert [flip["claim"] for flip in compare_reports(default, edited)["flips"]] == ["cnn_overfits_less"]
+    assert [flip["claim"] for flip in compare_reports(edited, default)["flips"]] == ["cnn_overfits_less"]
+
+
+def test_a_claim_one_report_cannot_decide_is_passed_over_and_the_rest_still_compared(default):
+    edited = copy.deepcopy(default)
+    # The first claim in order is undecided in the new report, the last flips.
+    edited["claims"]["best_variant"]["holds"] = None
+    edited["claims"]["fixed_order_worse"]["holds"] = not default["claims"]["fixed_order_worse"]["holds"]
+    assert [flip["claim"] for flip in compare_reports(default, edited)["flips"]] == ["fixed_order_worse"]
+    # Undecided before and decided now is no flip either.
+    assert "best_variant" not in [flip["claim"] for flip in compare_reports(edited, default)["flips"]]
+
+
+def test_a_different_leader_within_the_spread_is_no_flip(default):
+    old, new = copy.deepcopy(default), copy.deepcopy(default)
+    old["claims"]["best_variant"] |= {"holds": False, "model": "cnn_k3"}
+    new["claims"]["best_variant"] |= {"holds": False, "model": "cnn_k5"}
+    assert compare_reports(old, new)["flips"] == []
+
+
+def test_a_metric_only_one_report_has_is_not_compared_and_losses_have_no_points(default):
+    older = copy.deepcopy(default)
+    del older["models"]["baseline"]["test_loss"]
+    moved = _report(Scenario(baseline=(40, 38, 36), baseline_loss=(0.2, 0.2, 0.2)))
+    changes = compare_reports(older, moved)
+    assert [row["metric"] for row in changes["metrics"] if row["model"] == "baseline"] == ["test_accuracy"]
+    loss = _metric(compare_reports(default, moved), "baseline", "test_loss")
+    assert loss["change"] == pytest.approx(0.2 - 0.095) and loss["change_pp"] is None
+
+
+def test_the_counts_of_verdicts(default):
+    one = synthetic.ONE_SEED
+    changes = compare_reports(_report(one), _report(one.with_(baseline=(40,), kernels={3: (20,), 5: (13,), 7: (16,)})))
+    assert changes["unjudged"] == len(changes["metrics"]) >= 2 and changes["within_noise"] == 0
+    changes = compare_reports(
+        default, _report(Scenario(baseline=(31, 29, 27), kernels={3: (13, 11, 9), 5: (15, 13, 11), 7: (18, 16, 14)}))
+    )
+    assert changes["within_noise"] == len(changes["metrics"]) == 2 and changes["unjudged"] == 0
+    assert changes["previous"]["schema_version"] == SCHEMA_VERSION
+
+
+def test_models_added_alone_explain_numbers_that_moved(default):
+    # Only the models differ (a model gone, a number moved): that is an explanation, not a failure to reproduce.
+    moved = copy.deepcopy(default)
+    moved["models"]["baseline"]["test_accuracy"] += 0.001
+    del moved["models"]["cnn_k7"]
+    changes = compare_reports(default, moved)
+    assert changes["models_removed"] == ["cnn_k7"] and changes["numbers_moved_alone"] is False
+
+
+def test_an_older_report_without_a_project_block_has_no_title_page_change(default):
+    older = copy.deepcopy(default)
+    del older["project"]
+    assert compare_reports(older, default)["title_page_changed"] is False
+
+
+def test_the_comparable_digest_ignores_times_order_the_comparison_and_the_history(default):
+    again = json.loads(json.dumps(default))
+    again["experiment"]["variants"][0]["train_seconds"] += 50.0  # a time, inside a list
+    again["changes"] = {"anything": 1}
+    again["history"] = [{"generated_at": "x"}]
+    again = dict(reversed(list(again.items())))  # another key order
+    assert comparable_digest(again) == comparable_digest(default)
+    again["experiment"]["variants"][0]["params"] += 1  # a number, inside a list
+    assert comparable_digest(again) != comparable_digest(default)
+
+
+def test_read_report_refuses_a_true_schema_version_and_says_what_to_do(tmp_path, default):
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({**default, "schema_version": True}))
+    with pytest.raises(
+        ReportFileError, match=r"is newer than this cnn-report reads \(1\); upgrade cnn-report to compare it$"
+    ):
+        read_report(path)
+
+
+def test_read_report_says_why_a_file_cannot_be_read(tmp_path):
+    (tmp_path / "report.json" / "report.json").mkdir(parents=True)  # a folder where the file should be
+    with pytest.raises(ReportFileError, match=r"cannot read it as JSON \(Is a directory\)"):
+        read_report(tmp_path / "report.json")
+
+
+def test_a_claim_only_one_report_has_is_listed_and_the_rest_still_compared(default):
+    edited = copy.deepcopy(default)
+    del edited["claims"]["best_variant"]  # first in order
+    edited["claims"]["fixed_order_worse"]["holds"] = not default["claims"]["fixed_order_worse"]["holds"]
+    changes = compare_reports(default, edited)
+    assert changes["claims_not_compared"] == ["best_variant"] and changes["not_compared"] == ["claims"]
+    assert [flip["claim"] for flip in changes["flips"]] == ["fixed_order_worse"]
+
+
+def test_claims_are_worked_out_for_a_new_report_that_holds_none(default):
+    behind = _report(Scenario(kernels={3: (40, 38, 36), 5: (15, 13, 11), 7: (18, 16, 14)}))
+    del behind["claims"]
+    assert "cnn_beats_baseline" in [flip["claim"] for flip in compare_reports(default, behind)["flips"]]
+
+
+def test_the_second_metric_is_compared_when_the_first_is_missing(default):
+    older = copy.deepcopy(default)
+    del older["models"]["baseline"]["test_accuracy"]
+    moved = _report(Scenario(baseline_loss=(0.2, 0.2, 0.2)))
+    assert [row["metric"] for row in compare_reports(older, moved)["metrics"]] == ["test_loss"]
+
+
+def test_libraries_removed_and_reports_without_versions(default):
+    older = copy.deepcopy(default)
+    older["environment"]["versions"]["theano"] = "1.0"
+    assert {"name": "theano", "old": "1.0", "new": None} in compare_reports(older, default)["environment"]
+    del older["environment"]["versions"]
+    names = [item["name"] for item in compare_reports(older, default)["environment"]]
+    assert "tensorflow" in names and "python" in names
+
+
+def test_a_title_page_change_alone_is_a_change(default):
+    old, new = copy.deepcopy(default), copy.deepcopy(default)
+    old["project"] = {"title_page": "a", "notes": {"q1": "1"}}
+    new["project"] = {"title_page": "b", "notes": {"q1": "1"}}
+    changes = compare_reports(old, new)
+    assert changes["title_page_changed"] is True and changes["notes_changed"] == []
+    assert changes["code_changed"] is False and changes["nothing_changed"] is False
+
+
+def test_a_setting_changed_alone_explains_numbers_that_moved(default):
+    moved = _report(Scenario(baseline=(31, 29, 27)))
+    moved["settings"]["epochs"] = default["settings"]["epochs"] + 1
+    changes = compare_reports(default, moved)
+    assert changes["design_changed"] is False and changes["environment"] == [] and changes["code_changed"] is False
+    assert changes["numbers_moved_alone"] is False
