@@ -21,7 +21,7 @@ from report.build import build as run_build
 from report.change_views import FAIL_ON, FORMATS, fails, view
 from report.changes import compare_reports, read_report
 from report.config import resolve_config
-from report.notebook import make_notebook_file
+from report.notebook import check_builders, check_notebook_path, make_notebook_file
 from report.notify import notify as notify_topic
 from report.options import BUILD_OPTIONS, PROJECT_FILE_NAME, SnsTopic
 from report.progress import key_numbers, make_progress
@@ -130,9 +130,7 @@ def build(context: click.Context, config_file: Path | None, **options) -> None:
                     notify_topic(config.notify, outputs.summary, progress)
                 files = [outputs.pdf, outputs.html, outputs.json]
                 if config.notebook:
-                    files.append(
-                        make_notebook_file(config, config.out.with_suffix(".ipynb"), False, warn=progress.warning)
-                    )
+                    files.append(make_notebook_file(config, config.out.with_suffix(".ipynb"), execute=False))
                 progress.summary(files, key_numbers(outputs.summary), time.monotonic() - started)
         finally:
             progress.close()
@@ -230,9 +228,9 @@ def notebook(context: click.Context, config_file: Path | None, out: Path, execut
         if not config.quiet:
             click.echo(f"[{number}/{count}] {first_line[:70]}", err=True)
 
-    written = make_notebook_file(
-        config, out, execute, on_cell, warn=lambda message: click.echo(f"Warning: {message}", err=True)
-    )
+    check_notebook_path(out)
+    check_builders(config, warn=lambda message: click.echo(f"Warning: {message}", err=True))
+    written = make_notebook_file(config, out, execute, on_cell)
     if not config.quiet:
         click.echo(f"Wrote {written}" + (" (executed)" if execute else ""), err=True)
 

@@ -42,18 +42,28 @@ def notebook_data_path(config: BuildConfig, out: Path) -> str:
     return relative if Path(relative).parts.count("..") <= 2 else str(path)
 
 
+def check_builders(config: BuildConfig, warn: Callable[[str], None]) -> None:
+    """Run each builder function of the design once and check its network, as a build does before training.
+
+    Only ``cnn-report notebook`` calls it: ``build --notebook`` has checked them
+    already, or reuses a report made from them, and must not start TensorFlow for it.
+    """
+    if any(network.builder is not None for network in config.design.networks().values()):
+        from analysis.models import check_builders as check  # runs the student's code, with TensorFlow
+
+        for warning in check(config.design):
+            warn(warning)
+
+
 def make_notebook_file(
     config: BuildConfig,
     out: Path,
     execute: bool,
     on_cell: Callable[[int, int, str], None] | None = None,
-    warn: Callable[[str], None] = lambda message: None,
 ) -> Path:
     """Write the notebook of ``config`` at ``out`` and, with ``execute``, run it first; returns ``out``.
 
-    The design is checked as a build checks it, before anything is written: a
-    builder function is run once and its network checked. A failed run keeps
-    what ran beside ``out``, as ``<name>.partial.ipynb``.
+    A failed run keeps what ran beside ``out``, as ``<name>.partial.ipynb``.
     """
     check_notebook_path(out)
     try:
@@ -61,12 +71,6 @@ def make_notebook_file(
         from report.notebook.execution import execute_notebook, write_notebook
     except ImportError:
         raise NotebookError(f"writing a notebook needs nbformat: {INSTALL}") from None
-    if any(network.builder is not None for network in config.design.networks().values()):
-        from analysis.models import check_builders  # runs the student's code, with TensorFlow
-
-        for warning in check_builders(config.design):
-            warn(warning)
-
     notebook = make_notebook(config, notebook_data_path(config, out))
     if execute:
         try:
@@ -79,4 +83,4 @@ def make_notebook_file(
     return out
 
 
-__all__ = ["INSTALL", "check_notebook_path", "make_notebook_file"]
+__all__ = ["INSTALL", "check_builders", "check_notebook_path", "make_notebook_file"]
